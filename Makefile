@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Front door.  `make run` builds a UML kernel with the suite and runs it;
+# `make check` runs the project's own tests.  See README.md.
+#
+# Variables (all optional):
+#   KERNEL_SRC=DIR      your kernel tree (default: Debian's linux-source-7.3,
+#                       downloaded and cached under ~/.cache/lazyfree-kunit)
+#   KERNEL_VERSION=7.3  which Debian linux-source to use without KERNEL_SRC
+#   FILTER=GLOB         kunit.py filter, e.g. 'rmap_lazyfree_batch.*straddle*'
+#   CARRIED_FIXES=1     also apply patches/*.patch to KERNEL_SRC
+#   MUTANT=FILE         run with one tests/mutants/ patch applied (cached tree)
+#   JOBS=N              parallel build jobs
+
+export KERNEL_SRC KERNEL_VERSION CARRIED_FIXES MUTANT JOBS CACHE_DIR
+
+.PHONY: run check install uninstall get-kernel help
+
+run:
+	@scripts/run $(FILTER)
+
+check:
+	@scripts/check
+
+get-kernel:
+	@scripts/get-kernel
+
+install:
+	@scripts/install-suite "$(KERNEL_SRC)"
+
+uninstall:
+	@scripts/install-suite --uninstall "$(KERNEL_SRC)"
+
+help:
+	@sed -n 's/^#\( \|$$\)//p' Makefile
