@@ -7,9 +7,19 @@
  * consecutive PTEs map the folio, capped at the end of the page table and of
  * the VMA, clears them and drops rmap and references once per batch, or
  * restores them when the unmap must abort.  The cases below build exactly
- * the layouts that matter (inside one page table, straddling a PMD,
- * straddling a VMA end) and check every PTE, the mapcount, the refcount, the
- * RSS counter and the folio flags after try_to_unmap().
+ * the layouts that matter (inside one page table, straddling a PMD at every
+ * split point that matters, straddling a VMA end, partly mapped, with mixed
+ * write bits, shared with a second mm over fork), for every folio order
+ * below PMD_ORDER, redirty or pin the folio where the unmap must abort, let
+ * reclaim unmap it (try_to_unmap() as shrink_folio_list() calls it, and
+ * reclaim_pages() as MADV_PAGEOUT and DAMON do) and check every PTE of
+ * every mm, the mapcounts, the refcount, the RSS counters, the folio flags
+ * and the data afterwards.
+ *
+ * Batch sizes are not visible from outside mm/rmap.c, so the scenarios are
+ * built so that each batch boundary shows in the end state: a dirty PTE
+ * aborts only the batch it lies in, and every batch before it stays
+ * unmapped.  lazyfree_model() derives that end state from the layout.
  *
  * UML has no transparent hugepages, so no large anonymous folio ever comes
  * from a fault there.  The fixture builds the folio the way the mTHP fault
@@ -26,7 +36,9 @@
 #include <linux/pagewalk.h>
 #include <linux/pgtable.h>
 #include <linux/rmap.h>
+#include <linux/sched/mm.h>
 #include <linux/swap.h>
+#include <linux/vmstat.h>
 #include <asm/tlbflush.h>
 
 #include "../internal.h"
@@ -37,6 +49,12 @@
 /* Each case maps this much user address space; see lazyfree_map_window(). */
 #define LAZYFREE_WINDOW_SIZE	(4 * PMD_SIZE)
 
+/* The test's own mm and, for the fork rows, its child. */
+#define LAZYFREE_MAX_MMS	2
+
+/* How many differing PTEs or pages one check reports one by one. */
+#define LAZYFREE_MAX_REPORTS	8
+
 /* try_to_unmap() flags shrink_folio_list() uses for a large folio. */
 #define LAZYFREE_TTU_FLAGS	(TTU_BATCH_FLUSH | TTU_SYNC)
 
@@ -44,7 +62,7 @@
  * enum lazyfree_layout_kind - where the PTEs of a test folio lie
  *
  * In the pictures below, | is a page table (PMD) boundary, ] the end of a
- * VMA, and the digits are the folio's pages.
+ * VMA, and the digits are the folio's pages; s is the split point.
  */
 enum lazyfree_layout_kind {
 	/**
@@ -54,43 +72,143 @@ enum lazyfree_layout_kind {
 	 */
 	LAZYFREE_IN_TABLE,
 	/**
-	 * @LAZYFREE_PMD_STRADDLE: the first @split PTEs end one page table,
-	 * the others start the next one (what mremap() by a few pages does):
-	 * 0 1 ... split-1 | split ... n-1
+	 * @LAZYFREE_PMD_STRADDLE: the first s PTEs end one page table, the
+	 * others start the next one (what mremap() by a few pages does):
+	 * 0 1 ... s-1 | s ... n-1
 	 */
 	LAZYFREE_PMD_STRADDLE,
 	/**
-	 * @LAZYFREE_VMA_STRADDLE_MLOCKED: one page table, but the first
-	 * @split PTEs end one VMA and the others start a second, mlocked VMA
-	 * (what mlock() of part of the folio's range does):
-	 * | 0 1 ... split-1 ] split ... n-1 (VM_LOCKED) |
+	 * @LAZYFREE_VMA_STRADDLE: one page table, but the first s PTEs end
+	 * one VMA and the others start the next one, split off by a vm_flags
+	 * change that leaves the PTEs alone (MADV_DONTDUMP):
+	 * | 0 1 ... s-1 ] s ... n-1 |
+	 */
+	LAZYFREE_VMA_STRADDLE,
+	/**
+	 * @LAZYFREE_VMA_STRADDLE_MLOCKED: as @LAZYFREE_VMA_STRADDLE, and the
+	 * second VMA is mlocked (what mlock() of part of the range does):
+	 * | 0 1 ... s-1 ] s ... n-1 (VM_LOCKED) |
 	 */
 	LAZYFREE_VMA_STRADDLE_MLOCKED,
 };
 
 /**
- * struct lazyfree_layout - a test folio and where it is mapped
- * @order: folio order; the folio has 1 << @order pages
- * @kind: which layout, see &enum lazyfree_layout_kind
- * @split: for the straddling layouts, how many PTEs lie before the boundary
+ * enum lazyfree_pos - a PTE index relative to the folio's n pages
+ * @LAZYFREE_POS_NONE: no such PTE
+ * @LAZYFREE_POS_FIRST: PTE 0
+ * @LAZYFREE_POS_SECOND: PTE 1
+ * @LAZYFREE_POS_QUARTER: PTE n/4
+ * @LAZYFREE_POS_AFTER_QUARTER: PTE n/4 + 1
+ * @LAZYFREE_POS_HALF: PTE n/2
+ * @LAZYFREE_POS_LAST: PTE n-1
+ */
+enum lazyfree_pos {
+	LAZYFREE_POS_NONE,
+	LAZYFREE_POS_FIRST,
+	LAZYFREE_POS_SECOND,
+	LAZYFREE_POS_QUARTER,
+	LAZYFREE_POS_AFTER_QUARTER,
+	LAZYFREE_POS_HALF,
+	LAZYFREE_POS_LAST,
+};
+
+/**
+ * enum lazyfree_hole - PTEs zapped (MADV_DONTNEED) before reclaim, so that
+ * the folio is only partly mapped; each hole is max(1, n/4) PTEs long
+ * @LAZYFREE_HOLE_NONE: fully mapped
+ * @LAZYFREE_HOLE_HEAD: the first PTEs: the mapping starts mid-folio
+ * @LAZYFREE_HOLE_MIDDLE: from PTE n/2 on
+ * @LAZYFREE_HOLE_TAIL: the last PTEs
+ */
+enum lazyfree_hole {
+	LAZYFREE_HOLE_NONE,
+	LAZYFREE_HOLE_HEAD,
+	LAZYFREE_HOLE_MIDDLE,
+	LAZYFREE_HOLE_TAIL,
+};
+
+/**
+ * enum lazyfree_trigger - what happens between MADV_FREE and reclaim
+ * @LAZYFREE_CLEAN: nothing: the folio must be unmapped
+ * @LAZYFREE_REDIRTY: a write to one PTE (a write fault): the batch holding
+ *	that PTE must abort and be restored, every batch before it unmapped
+ * @LAZYFREE_PIN: an extra reference on one page (get_user_pages()): the
+ *	first batch must abort; once the reference is dropped a second
+ *	reclaim must unmap the folio
+ */
+enum lazyfree_trigger {
+	LAZYFREE_CLEAN,
+	LAZYFREE_REDIRTY,
+	LAZYFREE_PIN,
+};
+
+/**
+ * struct lazyfree_scenario - one row of the scenario table
+ * @kind: where the PTEs lie, see &enum lazyfree_layout_kind
+ * @split: for the straddling kinds, the first PTE after the boundary
+ * @hole: PTEs zapped before reclaim, see &enum lazyfree_hole
+ * @wrprotect: a PTE write-protected in the otherwise writable VMA
+ * @trigger: see &enum lazyfree_trigger
+ * @at: the PTE @trigger acts on
+ * @fork: share the folio with a second mm, copied by dup_mmap() as fork()
+ *	does, before reclaim
+ * @min_order: smallest order for which the positions above are distinct
+ */
+struct lazyfree_scenario {
+	enum lazyfree_layout_kind kind;
+	enum lazyfree_pos split;
+	enum lazyfree_hole hole;
+	enum lazyfree_pos wrprotect;
+	enum lazyfree_trigger trigger;
+	enum lazyfree_pos at;
+	bool fork;
+	unsigned int min_order;
+};
+
+/**
+ * struct lazyfree_layout - a scenario resolved for one folio order
+ * @order: folio order
+ * @nr: 1 << @order, the number of pages and PTEs
+ * @kind: as in &struct lazyfree_scenario
+ * @split: first PTE after the PMD or VMA boundary (0 for in-table)
+ * @hole_start: first zapped PTE
+ * @hole_len: number of zapped PTEs (0: none)
+ * @wrprotect: the write-protected PTE, or UINT_MAX
+ * @trigger: as in &struct lazyfree_scenario
+ * @at: the PTE @trigger acts on, or UINT_MAX
+ * @fork: as in &struct lazyfree_scenario
  */
 struct lazyfree_layout {
 	unsigned int order;
+	unsigned int nr;
 	enum lazyfree_layout_kind kind;
 	unsigned int split;
+	unsigned int hole_start;
+	unsigned int hole_len;
+	unsigned int wrprotect;
+	enum lazyfree_trigger trigger;
+	unsigned int at;
+	bool fork;
 };
 
 /**
  * struct lazyfree_fixture - a lazyfree large anon folio mapped in a test mm
  * @test: the test that owns the fixture
- * @mm: the test's user mm (current->mm of the KUnit thread)
- * @folio: the folio; the fixture holds the reference reclaim would hold
- *	after isolating it from the LRU, so folio_ref_count() is 1 plus the
- *	number of PTEs mapping it
- * @addr: user address of the folio's first page
+ * @mm: @mms[0], the mm the fixture builds the folio in
+ * @mms: the mms that map the folio: the test's own (current->mm of the
+ *	KUnit thread) and, for the fork rows, a copy made by dup_mmap()
+ * @nr_mms: 1, or 2 with a fork
+ * @folio: the folio; until reclaim_pages() takes it over, the fixture
+ *	holds the reference reclaim would hold after isolating it from the
+ *	LRU, so folio_ref_count() is 1 plus the number of PTEs mapping it
+ * @pfn: folio_pfn(@folio), also usable once reclaim freed the folio
+ * @addr: user address of the folio's first page, in every mm
  * @nr_pages: folio_nr_pages(@folio)
- * @rss_base: MM_ANONPAGES of @mm before the folio was mapped
- * @orig: every PTE as it was after MADV_FREE, before the unmap under test
+ * @rss_base: MM_ANONPAGES of each mm before the folio was mapped there
+ * @pins: extra references the case holds (get_user_pages())
+ * @repaired: PTEs lazyfree_repair_ptes() pointed back at their own page
+ * @present: PTEs lazyfree_repair_ptes() found present, per mm
+ * @orig: every PTE of every mm as it was right before the unmap under test
  *
  * Built by lazyfree_fixture_create(); everything it sets up is undone by
  * KUnit resources and by the teardown of @mm, even when a case fails
@@ -99,11 +217,17 @@ struct lazyfree_layout {
 struct lazyfree_fixture {
 	struct kunit *test;
 	struct mm_struct *mm;
+	struct mm_struct *mms[LAZYFREE_MAX_MMS];
+	unsigned int nr_mms;
 	struct folio *folio;
+	unsigned long pfn;
 	unsigned long addr;
 	unsigned int nr_pages;
-	long rss_base;
-	pte_t orig[LAZYFREE_MAX_PAGES];
+	long rss_base[LAZYFREE_MAX_MMS];
+	unsigned int pins;
+	unsigned int repaired;
+	unsigned int present[LAZYFREE_MAX_MMS];
+	pte_t orig[LAZYFREE_MAX_MMS][LAZYFREE_MAX_PAGES];
 };
 
 /**
@@ -175,15 +299,35 @@ static pte_t lazyfree_read_pte(struct mm_struct *mm, unsigned long addr)
 }
 
 /*
- * Walk the PTEs of the folio's range with @ops (private: @fx); the walk holds
- * each page table's lock around the callbacks.  The caller holds the mmap
- * lock for read.
+ * Walk PTEs @first to @first + @nr - 1 of the folio's range with @ops
+ * (private: @fx); the walk holds each page table's lock around the
+ * callbacks.  The caller holds the mmap lock for read.
  */
+static void lazyfree_walk_range(struct lazyfree_fixture *fx, unsigned int first,
+				unsigned int nr, const struct mm_walk_ops *ops)
+{
+	walk_page_range(fx->mm, lazyfree_page_addr(fx, first),
+			lazyfree_page_addr(fx, first + nr), ops, fx);
+}
+
 static void lazyfree_walk(struct lazyfree_fixture *fx,
 			  const struct mm_walk_ops *ops)
 {
-	walk_page_range(fx->mm, fx->addr, lazyfree_page_addr(fx, fx->nr_pages),
-			ops, fx);
+	lazyfree_walk_range(fx, 0, fx->nr_pages, ops);
+}
+
+/* Walk the folio's range in every mm with @ops, taking each mmap lock. */
+static void lazyfree_walk_mms(struct lazyfree_fixture *fx,
+			      const struct mm_walk_ops *ops)
+{
+	unsigned int k;
+
+	for (k = 0; k < fx->nr_mms; k++) {
+		mmap_read_lock(fx->mms[k]);
+		walk_page_range(fx->mms[k], fx->addr,
+				lazyfree_page_addr(fx, fx->nr_pages), ops, fx);
+		mmap_read_unlock(fx->mms[k]);
+	}
 }
 
 /* Which page of the fixture's folio the PTE at @addr should map. */
@@ -195,12 +339,20 @@ static unsigned int lazyfree_walk_index(struct mm_walk *walk,
 	return (addr - fx->addr) >> PAGE_SHIFT;
 }
 
+static unsigned int lazyfree_walk_mm(struct mm_walk *walk)
+{
+	struct lazyfree_fixture *fx = walk->private;
+
+	return walk->mm == fx->mms[0] ? 0 : 1;
+}
+
 static int lazyfree_save_pte(pte_t *ptep, unsigned long addr,
 			     unsigned long next, struct mm_walk *walk)
 {
 	struct lazyfree_fixture *fx = walk->private;
 
-	fx->orig[lazyfree_walk_index(walk, addr)] = ptep_get(ptep);
+	fx->orig[lazyfree_walk_mm(walk)][lazyfree_walk_index(walk, addr)] =
+		ptep_get(ptep);
 	return 0;
 }
 
@@ -329,7 +481,8 @@ static void lazyfree_map_folio(struct lazyfree_fixture *fx, unsigned int order)
 	__folio_mark_uptodate(folio);
 
 	fx->folio = folio;
-	fx->rss_base = get_mm_counter(fx->mm, MM_ANONPAGES);
+	fx->pfn = folio_pfn(folio);
+	fx->rss_base[0] = get_mm_counter(fx->mm, MM_ANONPAGES);
 	mapped = lazyfree_install_ptes(fx, vma);
 	mmap_read_unlock(fx->mm);
 	if (!mapped) {
@@ -342,10 +495,23 @@ static void lazyfree_map_folio(struct lazyfree_fixture *fx, unsigned int order)
 static int lazyfree_clean_pte(pte_t *ptep, unsigned long addr,
 			      unsigned long next, struct mm_walk *walk)
 {
-	clear_young_dirty_ptes(walk->vma, addr, ptep, 1,
-			       CYDP_CLEAR_YOUNG | CYDP_CLEAR_DIRTY);
+	if (pte_present(ptep_get(ptep)))
+		clear_young_dirty_ptes(walk->vma, addr, ptep, 1,
+				       CYDP_CLEAR_YOUNG | CYDP_CLEAR_DIRTY);
 	return 0;
 }
+
+static int lazyfree_wrprotect_pte(pte_t *ptep, unsigned long addr,
+				  unsigned long next, struct mm_walk *walk)
+{
+	ptep_set_wrprotect(walk->mm, addr, ptep);
+	return 0;
+}
+
+static const struct mm_walk_ops lazyfree_wrprotect_ops = {
+	.pte_entry = lazyfree_wrprotect_pte,
+	.walk_lock = PGWALK_RDLOCK,
+};
 
 static const struct mm_walk_ops lazyfree_clean_ops = {
 	.pte_entry = lazyfree_clean_pte,
@@ -382,18 +548,20 @@ static void lazyfree_madv_free(struct lazyfree_fixture *fx)
 
 /*
  * Split the folio's range at PTE @layout->split with a real vm_flags change
- * (MADV_DONTDUMP on the second part), then set VM_LOCKED on the second VMA
- * and account it, which is what mlock_fixup() does to a range in which no
- * folio lies entirely: mlock_vma_pages_range() mlocks only folios fully
- * inside the range (allow_mlock_munlock()), so ours stays unmlocked.
+ * (MADV_DONTDUMP on the second part).  For the mlocked kind, then set
+ * VM_LOCKED on the second VMA and account it, which is what mlock_fixup()
+ * does to a range in which no folio lies entirely: mlock_vma_pages_range()
+ * mlocks only folios fully inside the range (allow_mlock_munlock()), so
+ * ours stays unmlocked.
  */
-static void lazyfree_mlock_tail(struct lazyfree_fixture *fx,
-				const struct lazyfree_layout *layout)
+static void lazyfree_split_vma(struct lazyfree_fixture *fx,
+			       const struct lazyfree_layout *layout)
 {
 	struct kunit *test = fx->test;
 	unsigned long start = lazyfree_page_addr(fx, layout->split);
 	unsigned long end = lazyfree_page_addr(fx, fx->nr_pages);
 	struct vm_area_struct *vma;
+	bool split;
 	int ret;
 
 	ret = do_madvise(fx->mm, start, end - start, MADV_DONTDUMP);
@@ -401,14 +569,150 @@ static void lazyfree_mlock_tail(struct lazyfree_fixture *fx,
 
 	mmap_write_lock(fx->mm);
 	vma = vma_lookup(fx->mm, start);
-	if (vma && vma->vm_start == start && vma->vm_end == end) {
+	split = vma && vma->vm_start == start && vma->vm_end == end;
+	if (split && layout->kind == LAZYFREE_VMA_STRADDLE_MLOCKED) {
 		vm_flags_set(vma, VM_LOCKED);
 		fx->mm->locked_vm += (end - start) >> PAGE_SHIFT;
 	}
 	mmap_write_unlock(fx->mm);
-	KUNIT_ASSERT_TRUE_MSG(test, vma && vma->vm_start == start &&
-			      vma->vm_end == end,
-			      "no VMA [%#lx, %#lx) after the split", start, end);
+	KUNIT_ASSERT_TRUE_MSG(test, split, "no VMA [%#lx, %#lx) after the split",
+			      start, end);
+}
+
+/* Zap the PTEs of the layout's hole the way MADV_DONTNEED does. */
+static void lazyfree_zap_hole(struct lazyfree_fixture *fx,
+			      const struct lazyfree_layout *layout)
+{
+	int ret;
+
+	ret = do_madvise(fx->mm, lazyfree_page_addr(fx, layout->hole_start),
+			 layout->hole_len * PAGE_SIZE, MADV_DONTNEED);
+	KUNIT_ASSERT_EQ_MSG(fx->test, ret, 0, "MADV_DONTNEED failed");
+}
+
+static void lazyfree_wrprotect(struct lazyfree_fixture *fx, unsigned int i)
+{
+	mmap_read_lock(fx->mm);
+	lazyfree_walk_range(fx, i, 1, &lazyfree_wrprotect_ops);
+	mmap_read_unlock(fx->mm);
+	flush_tlb_mm(fx->mm);
+}
+
+/*
+ * @pte with its PFN replaced by @pfn and every other bit kept: the PFN
+ * advanced by the (modular) difference, as set_ptes() advances it.
+ */
+static pte_t lazyfree_pte_with_pfn(pte_t pte, unsigned long pfn)
+{
+	return pte_advance_pfn(pte, pfn - pte_pfn(pte));
+}
+
+/*
+ * Leave the mms consistent for their teardown whatever the kernel under
+ * test did.  A PTE that maps a wrong PFN (as UML's broken set_ptes() makes
+ * them, on restore and on fork) maps a page that holds no reference or
+ * mapcount for it, while the folio page it stands for does: point it back
+ * at that page.  And set each mm's MM_ANONPAGES to what its PTEs map, so
+ * that a wrong count does not outlive the case.  Each repair is logged.
+ */
+static int lazyfree_repair_pte(pte_t *ptep, unsigned long addr,
+			       unsigned long next, struct mm_walk *walk)
+{
+	struct lazyfree_fixture *fx = walk->private;
+	unsigned int i = lazyfree_walk_index(walk, addr);
+	pte_t pte = ptep_get(ptep);
+
+	if (!pte_present(pte))
+		return 0;
+	if (pte_pfn(pte) != fx->pfn + i) {
+		set_pte_at(walk->mm, addr, ptep,
+			   lazyfree_pte_with_pfn(pte, fx->pfn + i));
+		fx->repaired++;
+	}
+	fx->present[lazyfree_walk_mm(walk)]++;
+	return 0;
+}
+
+static const struct mm_walk_ops lazyfree_repair_ops = {
+	.pte_entry = lazyfree_repair_pte,
+	.walk_lock = PGWALK_RDLOCK,
+};
+
+static void lazyfree_repair_ptes(struct lazyfree_fixture *fx)
+{
+	unsigned int k;
+	long delta;
+
+	fx->repaired = 0;
+	memset(fx->present, 0, sizeof(fx->present));
+	lazyfree_walk_mms(fx, &lazyfree_repair_ops);
+	if (fx->repaired)
+		kunit_info(fx->test, "repaired %u PTEs that mapped another page\n",
+			   fx->repaired);
+	for (k = 0; k < fx->nr_mms; k++) {
+		flush_tlb_mm(fx->mms[k]);
+		delta = fx->rss_base[k] + fx->present[k] -
+			get_mm_counter(fx->mms[k], MM_ANONPAGES);
+		if (delta) {
+			add_mm_counter(fx->mms[k], MM_ANONPAGES, delta);
+			kunit_info(fx->test, "repaired MM_ANONPAGES of mm %u by %+ld\n",
+				   k, delta);
+		}
+	}
+}
+
+static void lazyfree_mmput(void *mm)
+{
+	mmput(mm);
+}
+
+/*
+ * Share the folio with a second mm the way fork() does: dup_mmap() copies
+ * the VMAs and their anon_vma chains and copy_page_range() the PTEs, which
+ * write-protects them in both mms (COW).  The child mm is attached to no
+ * task; a KUnit action drops it, zapping its PTEs.
+ */
+static void lazyfree_fork(struct lazyfree_fixture *fx)
+{
+	struct kunit *test = fx->test;
+	struct mm_struct *child;
+	int ret;
+
+	child = mm_alloc();
+	KUNIT_ASSERT_NOT_NULL(test, child);
+	ret = kunit_add_action_or_reset(test, lazyfree_mmput, child);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	ret = dup_mmap(child, fx->mm);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "dup_mmap() failed");
+	fx->mms[fx->nr_mms] = child;
+	fx->rss_base[fx->nr_mms++] = 0;
+
+	/*
+	 * copy_present_ptes() maps the child's PTEs with set_ptes(): check
+	 * and repair them now, before the rmap code acts on a wrong PTE and
+	 * corrupts per-page mapcounts beyond repair.
+	 */
+	lazyfree_repair_ptes(fx);
+	KUNIT_EXPECT_EQ_MSG(test, fx->repaired, 0,
+			    "dup_mmap() left %u PTEs mapping another page than the parent's",
+			    fx->repaired);
+}
+
+/*
+ * Isolate the folio from the LRU, as shrink_folio_list() has it; the
+ * isolation reference goes back with folio_putback_lru() in a KUnit action.
+ */
+static void lazyfree_isolate(struct lazyfree_fixture *fx)
+{
+	struct kunit *test = fx->test;
+	int ret;
+
+	lru_add_drain_all();
+	KUNIT_ASSERT_TRUE_MSG(test, folio_isolate_lru(fx->folio),
+			      "cannot isolate the folio from the LRU");
+	ret = kunit_add_action_or_reset(test, lazyfree_putback_folio,
+					fx->folio);
+	KUNIT_ASSERT_EQ(test, ret, 0);
 }
 
 /**
@@ -417,12 +721,13 @@ static void lazyfree_mlock_tail(struct lazyfree_fixture *fx,
  * @layout: folio order and where its PTEs lie
  *
  * Gives the KUnit thread a user mm, maps a folio of @layout->order there as
- * the mTHP fault path would, makes it lazyfree as MADV_FREE would, builds the
- * VMA layout and finally isolates the folio from the LRU, as
- * shrink_folio_list() has it when it calls try_to_unmap().
+ * the mTHP fault path would, zaps the layout's hole and write-protects its
+ * PTE, makes the folio lazyfree as MADV_FREE would, splits the VMA where the
+ * layout says, forks if it says so, and finally isolates the folio from the
+ * LRU, as shrink_folio_list() has it when it calls try_to_unmap().
  *
  * The isolation reference is dropped by a KUnit action; the mappings go
- * with the test's mm.  Both happen even when the case fails half-way.
+ * with the mms.  Both happen even when the case fails half-way.
  *
  * Return: the fixture; aborts the test if any step fails.
  */
@@ -431,29 +736,31 @@ lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout
 {
 	struct lazyfree_fixture *fx;
 	unsigned long base;
-	int ret;
 
-	KUNIT_ASSERT_LE(test, 1U << layout->order, LAZYFREE_MAX_PAGES);
+	KUNIT_ASSERT_LE(test, layout->nr, LAZYFREE_MAX_PAGES);
 	fx = kunit_kzalloc(test, sizeof(*fx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, fx);
 	fx->test = test;
-	fx->nr_pages = 1U << layout->order;
+	fx->nr_pages = layout->nr;
 
 	base = lazyfree_map_window(test);
 	fx->mm = current->mm;
+	fx->mms[0] = fx->mm;
+	fx->nr_mms = 1;
 	fx->addr = lazyfree_folio_addr(base, layout);
 
 	lazyfree_map_folio(fx, layout->order);
+	if (layout->hole_len)
+		lazyfree_zap_hole(fx, layout);
+	if (layout->wrprotect != UINT_MAX)
+		lazyfree_wrprotect(fx, layout->wrprotect);
 	lazyfree_madv_free(fx);
-	if (layout->kind == LAZYFREE_VMA_STRADDLE_MLOCKED)
-		lazyfree_mlock_tail(fx, layout);
-
-	lru_add_drain_all();
-	KUNIT_ASSERT_TRUE_MSG(test, folio_isolate_lru(fx->folio),
-			      "cannot isolate the folio from the LRU");
-	ret = kunit_add_action_or_reset(test, lazyfree_putback_folio,
-					fx->folio);
-	KUNIT_ASSERT_EQ(test, ret, 0);
+	if (layout->kind == LAZYFREE_VMA_STRADDLE ||
+	    layout->kind == LAZYFREE_VMA_STRADDLE_MLOCKED)
+		lazyfree_split_vma(fx, layout);
+	if (layout->fork)
+		lazyfree_fork(fx);
+	lazyfree_isolate(fx);
 	return fx;
 }
 
@@ -472,16 +779,49 @@ static void lazyfree_write_fault(struct lazyfree_fixture *fx, unsigned int i)
 			      "write fault left PTE %u clean", i);
 }
 
+static void lazyfree_put_page(void *page)
+{
+	put_page(page);
+}
+
+/*
+ * Take an extra reference on page @i as get_user_pages() does for a driver
+ * or O_DIRECT; returns the page, to be passed to lazyfree_unpin().
+ */
+static struct page *lazyfree_pin(struct lazyfree_fixture *fx, unsigned int i)
+{
+	struct kunit *test = fx->test;
+	struct page *page = NULL;
+	long got;
+	int ret;
+
+	mmap_read_lock(fx->mm);
+	got = get_user_pages_remote(fx->mm, lazyfree_page_addr(fx, i), 1, 0,
+				    &page, NULL);
+	mmap_read_unlock(fx->mm);
+	KUNIT_ASSERT_EQ_MSG(test, got, 1, "get_user_pages() of PTE %u", i);
+	ret = kunit_add_action_or_reset(test, lazyfree_put_page, page);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_PTR_EQ_MSG(test, page, folio_page(fx->folio, i),
+				"get_user_pages() of PTE %u found another page", i);
+	fx->pins++;
+	return page;
+}
+
+static void lazyfree_unpin(struct lazyfree_fixture *fx, struct page *page)
+{
+	kunit_release_action(fx->test, lazyfree_put_page, page);
+	fx->pins--;
+}
+
 /*
  * What shrink_folio_list() does to a lazyfree large folio it wants to free:
  * try_to_unmap() on the locked, isolated folio, then flush the TLB batch.
- * The PTEs are recorded first for lazyfree_expect_state().
+ * The PTEs are recorded first for lazyfree_check_pte().
  */
 static void lazyfree_try_to_unmap(struct lazyfree_fixture *fx)
 {
-	mmap_read_lock(fx->mm);
-	lazyfree_walk(fx, &lazyfree_save_ops);
-	mmap_read_unlock(fx->mm);
+	lazyfree_walk_mms(fx, &lazyfree_save_ops);
 
 	folio_lock(fx->folio);
 	try_to_unmap(fx->folio, LAZYFREE_TTU_FLAGS);
@@ -489,137 +829,149 @@ static void lazyfree_try_to_unmap(struct lazyfree_fixture *fx)
 	folio_unlock(fx->folio);
 }
 
-static void lazyfree_expect_pte(const struct lazyfree_fixture *fx,
-				unsigned int i, pte_t pte, bool mapped)
+/*
+ * Check PTE i of mm @k against the expectation; report the difference if
+ * @report.  Returns whether it matched.
+ */
+static bool lazyfree_check_pte(const struct lazyfree_fixture *fx, unsigned int k,
+			       unsigned int i, bool mapped, bool report)
 {
-	unsigned long want = folio_pfn(fx->folio) + i;
+	pte_t pte = lazyfree_read_pte(fx->mms[k], lazyfree_page_addr(fx, i));
+	unsigned long want = fx->pfn + i;
 	struct kunit *test = fx->test;
 
 	if (!mapped) {
-		if (!pte_none(pte))
+		if (pte_none(pte))
+			return true;
+		if (report)
 			KUNIT_FAIL(test,
-				   "PTE %u/%u: expected none, found %#llx (pfn %#lx, folio page %ld)",
-				   i, fx->nr_pages, (u64)pte_val(pte), pte_pfn(pte),
-				   (long)(pte_pfn(pte) - folio_pfn(fx->folio)));
-		return;
+				   "mm %u PTE %u/%u: expected none, found %#llx (pfn %#lx, folio page %ld)",
+				   k, i, fx->nr_pages, (u64)pte_val(pte),
+				   pte_pfn(pte), (long)(pte_pfn(pte) - fx->pfn));
+		return false;
 	}
 
 	if (!pte_present(pte)) {
-		KUNIT_FAIL(test,
-			   "PTE %u/%u: expected present with pfn %#lx, found %s %#llx",
-			   i, fx->nr_pages, want,
-			   pte_none(pte) ? "none" : "non-present",
-			   (u64)pte_val(pte));
-		return;
+		if (report)
+			KUNIT_FAIL(test,
+				   "mm %u PTE %u/%u: expected present with pfn %#lx, found %s %#llx",
+				   k, i, fx->nr_pages, want,
+				   pte_none(pte) ? "none" : "non-present",
+				   (u64)pte_val(pte));
+		return false;
 	}
-	if (pte_pfn(pte) != want)
-		KUNIT_FAIL(test,
-			   "PTE %u/%u: maps pfn %#lx (folio page %ld), expected pfn %#lx (folio page %u)",
-			   i, fx->nr_pages, pte_pfn(pte),
-			   (long)(pte_pfn(pte) - folio_pfn(fx->folio)), want, i);
-	if (!!pte_write(pte) != !!pte_write(fx->orig[i]))
-		KUNIT_FAIL(test,
-			   "PTE %u/%u: write bit %d, was %d before the unmap",
-			   i, fx->nr_pages, !!pte_write(pte),
-			   !!pte_write(fx->orig[i]));
+	if (pte_pfn(pte) != want) {
+		if (report)
+			KUNIT_FAIL(test,
+				   "mm %u PTE %u/%u: maps pfn %#lx (folio page %ld), expected pfn %#lx (folio page %u)",
+				   k, i, fx->nr_pages, pte_pfn(pte),
+				   (long)(pte_pfn(pte) - fx->pfn), want, i);
+		return false;
+	}
+	if (!!pte_write(pte) != !!pte_write(fx->orig[k][i])) {
+		if (report)
+			KUNIT_FAIL(test,
+				   "mm %u PTE %u/%u: write bit %d, was %d before the unmap",
+				   k, i, fx->nr_pages, !!pte_write(pte),
+				   !!pte_write(fx->orig[k][i]));
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Every PTE of every mm, and each mm's MM_ANONPAGES; the first
+ * LAZYFREE_MAX_REPORTS differences are reported one by one, the rest
+ * counted.  Returns whether everything matched.  Reads no folio state, so
+ * it is safe after reclaim freed the folio.
+ */
+static bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
+				 const struct lazyfree_expect *exp)
+{
+	unsigned int nr_mapped = bitmap_weight(exp->mapped, fx->nr_pages);
+	unsigned int i, k, bad = 0;
+
+	for (k = 0; k < fx->nr_mms; k++) {
+		for (i = 0; i < fx->nr_pages; i++)
+			if (!lazyfree_check_pte(fx, k, i, test_bit(i, exp->mapped),
+						bad < LAZYFREE_MAX_REPORTS))
+				bad++;
+		KUNIT_EXPECT_EQ_MSG(fx->test, get_mm_counter(fx->mms[k], MM_ANONPAGES),
+				    fx->rss_base[k] + nr_mapped, "MM_ANONPAGES of mm %u", k);
+	}
+	if (bad > LAZYFREE_MAX_REPORTS)
+		KUNIT_FAIL(fx->test, "... and %u more PTEs differ",
+			   bad - LAZYFREE_MAX_REPORTS);
+	return !bad;
 }
 
 static void lazyfree_expect_data(const struct lazyfree_fixture *fx)
 {
-	unsigned int i;
+	unsigned int i, bad = 0;
 
 	for (i = 0; i < fx->nr_pages; i++) {
 		void *kaddr = kmap_local_folio(fx->folio, i * PAGE_SIZE);
-		bool intact = !memchr_inv(kaddr, lazyfree_pattern(i), PAGE_SIZE);
 
+		if (memchr_inv(kaddr, lazyfree_pattern(i), PAGE_SIZE) &&
+		    bad++ < LAZYFREE_MAX_REPORTS)
+			KUNIT_FAIL(fx->test, "data of folio page %u changed", i);
 		kunmap_local(kaddr);
-		KUNIT_EXPECT_TRUE_MSG(fx->test, intact,
-				      "data of folio page %u changed", i);
 	}
+	if (bad > LAZYFREE_MAX_REPORTS)
+		KUNIT_FAIL(fx->test, "... and of %u more pages",
+			   bad - LAZYFREE_MAX_REPORTS);
+}
+
+/* Per-page mapcounts, where the kernel keeps them (CONFIG_PAGE_MAPCOUNT). */
+static void lazyfree_expect_page_mapcounts(const struct lazyfree_fixture *fx,
+					   const struct lazyfree_expect *exp)
+{
+	unsigned int i, bad = 0;
+
+	if (!IS_ENABLED(CONFIG_PAGE_MAPCOUNT))
+		return;
+	for (i = 0; i < fx->nr_pages; i++) {
+		int got = atomic_read(&folio_page(fx->folio, i)->_mapcount) + 1;
+		int want = test_bit(i, exp->mapped) * fx->nr_mms;
+
+		if (got != want && bad++ < LAZYFREE_MAX_REPORTS)
+			KUNIT_FAIL(fx->test, "page %u/%u: mapcount %d, expected %d",
+				   i, fx->nr_pages, got, want);
+	}
+	if (bad > LAZYFREE_MAX_REPORTS)
+		KUNIT_FAIL(fx->test, "... and %u more page mapcounts differ",
+			   bad - LAZYFREE_MAX_REPORTS);
 }
 
 /*
- * Compare the state after an unmap attempt with @exp and report every
- * difference: each PTE, the mapcounts, the refcount, MM_ANONPAGES, the folio
- * flags and the data.
+ * The folio's own state: mapcounts, references (@refs held by the test
+ * besides mappings and pins), flags and data.
  */
-static void lazyfree_expect_state(const struct lazyfree_fixture *fx,
-				  const struct lazyfree_expect *exp)
+static void lazyfree_expect_folio(const struct lazyfree_fixture *fx,
+				  const struct lazyfree_expect *exp,
+				  unsigned int refs, bool on_lru)
 {
-	unsigned int nr_mapped = bitmap_weight(exp->mapped, fx->nr_pages);
+	unsigned int mappings = bitmap_weight(exp->mapped, fx->nr_pages) * fx->nr_mms;
 	struct folio *folio = fx->folio;
 	struct kunit *test = fx->test;
-	unsigned int i;
 
-	for (i = 0; i < fx->nr_pages; i++)
-		lazyfree_expect_pte(fx, i,
-				    lazyfree_read_pte(fx->mm, lazyfree_page_addr(fx, i)),
-				    test_bit(i, exp->mapped));
-
-	KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(folio), nr_mapped,
+	KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(folio), mappings,
 			    "folio_mapcount()");
-	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), 1 + nr_mapped,
-			    "folio_ref_count(): isolation reference + one per mapped PTE");
-	KUNIT_EXPECT_EQ_MSG(test, get_mm_counter(fx->mm, MM_ANONPAGES),
-			    fx->rss_base + nr_mapped, "MM_ANONPAGES");
+	KUNIT_EXPECT_EQ_MSG(test, folio_large_mapcount(folio), mappings,
+			    "folio_large_mapcount()");
+	lazyfree_expect_page_mapcounts(fx, exp);
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), refs + mappings + fx->pins,
+			    "folio_ref_count(): %u held by the test + one per mapping + %u pinned",
+			    refs, fx->pins);
 	KUNIT_EXPECT_EQ_MSG(test, folio_test_swapbacked(folio), exp->swapbacked,
 			    "folio_test_swapbacked()");
 	KUNIT_EXPECT_EQ_MSG(test, folio_test_dirty(folio), exp->dirty,
 			    "folio_test_dirty()");
 	KUNIT_EXPECT_FALSE_MSG(test, folio_test_mlocked(folio),
 			       "folio_test_mlocked(): the folio is not fully mapped in a VM_LOCKED VMA");
-	KUNIT_EXPECT_FALSE_MSG(test, folio_test_lru(folio),
-			       "folio_test_lru(): the folio must stay isolated");
+	KUNIT_EXPECT_EQ_MSG(test, folio_test_lru(folio), on_lru,
+			    "folio_test_lru()");
 	lazyfree_expect_data(fx);
-}
-
-/*
- * A PTE restored with a wrong PFN (as by UML's broken set_ptes()) maps a page
- * that holds no reference or mapcount for it: tearing the mm down would then
- * corrupt that page.  Point each such PTE back at its own folio page, which
- * does hold the mapping's reference, so that the kernel survives the case.
- */
-static int lazyfree_repair_pte(pte_t *ptep, unsigned long addr,
-			       unsigned long next, struct mm_walk *walk)
-{
-	struct lazyfree_fixture *fx = walk->private;
-	unsigned int i = lazyfree_walk_index(walk, addr);
-	pte_t pte = ptep_get(ptep);
-
-	if (pte_present(pte) && pte_pfn(pte) != folio_pfn(fx->folio) + i) {
-		kunit_info(fx->test, "repairing PTE %u\n", i);
-		set_pte_at(fx->mm, addr, ptep, fx->orig[i]);
-	}
-	return 0;
-}
-
-static const struct mm_walk_ops lazyfree_repair_ops = {
-	.pte_entry = lazyfree_repair_pte,
-	.walk_lock = PGWALK_RDLOCK,
-};
-
-static void lazyfree_repair_ptes(struct lazyfree_fixture *fx)
-{
-	mmap_read_lock(fx->mm);
-	lazyfree_walk(fx, &lazyfree_repair_ops);
-	mmap_read_unlock(fx->mm);
-	flush_tlb_mm(fx->mm);
-}
-
-/*
- * Build @layout, optionally redirty PTE @redirty (UINT_MAX: none) after
- * MADV_FREE, run the reclaim unmap and check the outcome against @exp.
- */
-static void lazyfree_run(struct kunit *test, const struct lazyfree_layout *layout,
-			 unsigned int redirty, const struct lazyfree_expect *exp)
-{
-	struct lazyfree_fixture *fx = lazyfree_fixture_create(test, layout);
-
-	if (redirty != UINT_MAX)
-		lazyfree_write_fault(fx, redirty);
-	lazyfree_try_to_unmap(fx);
-	lazyfree_expect_state(fx, exp);
-	lazyfree_repair_ptes(fx);
 }
 
 /*
@@ -677,65 +1029,468 @@ static void set_ptes_consecutive_pfns(struct kunit *test)
 	__free_pages(page, order);
 }
 
-/* An order-4 folio inside one page table: one batch unmaps it all. */
-static void try_to_unmap_in_table(struct kunit *test)
+static bool lazyfree_in_hole(const struct lazyfree_layout *l, unsigned int i)
 {
-	const struct lazyfree_layout layout = { 4, LAZYFREE_IN_TABLE, 0 };
-	const struct lazyfree_expect exp = {};
-
-	lazyfree_run(test, &layout, UINT_MAX, &exp);
-}
-
-/* An order-4 folio straddling a PMD 8 + 8: two batches unmap it all. */
-static void try_to_unmap_pmd_straddle(struct kunit *test)
-{
-	const struct lazyfree_layout layout = { 4, LAZYFREE_PMD_STRADDLE, 8 };
-	const struct lazyfree_expect exp = {};
-
-	lazyfree_run(test, &layout, UINT_MAX, &exp);
+	return i >= l->hole_start && i < l->hole_start + l->hole_len;
 }
 
 /*
- * An order-4 folio whose second half lies in an mlocked VMA: the first
- * batch stops at the VMA end, the mlocked half stays mapped and the folio,
- * not fully mapped there, is not mlocked.
+ * Whether a batch holding PTE i - 1 must end before PTE i: at a hole, at the
+ * end of a page table, at the end of a VMA, and where the write bit changes
+ * (folio_unmap_pte_batch() uses FPB_RESPECT_WRITE).
  */
-static void try_to_unmap_vma_straddle_mlocked(struct kunit *test)
+static bool lazyfree_batch_ends_before(const struct lazyfree_layout *l,
+				       const struct lazyfree_fixture *fx,
+				       unsigned int i)
 {
-	const struct lazyfree_layout layout = {
-		4, LAZYFREE_VMA_STRADDLE_MLOCKED, 8
-	};
-	struct lazyfree_expect exp = {};
-
-	bitmap_set(exp.mapped, 8, 8);
-	lazyfree_run(test, &layout, UINT_MAX, &exp);
+	if (lazyfree_in_hole(l, i) || lazyfree_in_hole(l, i - 1))
+		return true;
+	if (IS_ALIGNED(lazyfree_page_addr(fx, i), PMD_SIZE))
+		return true;
+	if ((l->kind == LAZYFREE_VMA_STRADDLE ||
+	     l->kind == LAZYFREE_VMA_STRADDLE_MLOCKED) && i == l->split)
+		return true;
+	return i == l->wrprotect || i - 1 == l->wrprotect;
 }
 
 /*
- * An order-4 folio straddling a PMD 8 + 8, PTE 12 written after MADV_FREE:
- * the first batch unmaps, the second sees the dirty PTE, aborts and must
- * restore its eight PTEs exactly; the folio is swapbacked and dirty again.
+ * The end state reclaim must leave, derived from the layout: the rmap walk
+ * visits the VMAs and, within one, the PTEs in address order; an mlocked
+ * VMA ends the walk untouched; @trigger aborts the batch it hits, which is
+ * restored, and ends the walk.  Every PTE before that stays unmapped.
  */
-static void try_to_unmap_pmd_straddle_redirtied(struct kunit *test)
+static void lazyfree_model(const struct lazyfree_layout *l,
+			   const struct lazyfree_fixture *fx,
+			   enum lazyfree_trigger trigger,
+			   struct lazyfree_expect *exp)
 {
-	const struct lazyfree_layout layout = { 4, LAZYFREE_PMD_STRADDLE, 8 };
-	struct lazyfree_expect exp = { .swapbacked = true, .dirty = true };
+	unsigned int i, keep_from = l->nr;
 
-	bitmap_set(exp.mapped, 8, 8);
-	lazyfree_run(test, &layout, 12, &exp);
+	if (trigger == LAZYFREE_PIN) {
+		keep_from = 0;
+	} else if (trigger == LAZYFREE_REDIRTY) {
+		keep_from = l->at;
+		while (keep_from && !lazyfree_batch_ends_before(l, fx, keep_from))
+			keep_from--;
+	}
+	if (l->kind == LAZYFREE_VMA_STRADDLE_MLOCKED)
+		keep_from = min(keep_from, l->split);
+
+	memset(exp, 0, sizeof(*exp));
+	for (i = keep_from; i < l->nr; i++)
+		if (!lazyfree_in_hole(l, i))
+			__set_bit(i, exp->mapped);
+	exp->swapbacked = trigger == LAZYFREE_REDIRTY;
+	exp->dirty = trigger == LAZYFREE_REDIRTY;
+}
+
+static void lazyfree_unmap_and_expect(struct lazyfree_fixture *fx,
+				      const struct lazyfree_layout *l,
+				      enum lazyfree_trigger trigger)
+{
+	struct lazyfree_expect *exp;
+
+	exp = kunit_kzalloc(fx->test, sizeof(*exp), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(fx->test, exp);
+	lazyfree_try_to_unmap(fx);
+	lazyfree_model(l, fx, trigger, exp);
+	lazyfree_expect_ptes(fx, exp);
+	lazyfree_expect_folio(fx, exp, 1, false);
+	lazyfree_repair_ptes(fx);
+}
+
+static unsigned long lazyfree_pglazyfreed(void)
+{
+	unsigned long *events = kcalloc(NR_VM_EVENT_ITEMS, sizeof(*events),
+					GFP_KERNEL);
+	unsigned long val = 0;
+
+	if (events) {
+		all_vm_events(events);
+		val = events[PGLAZYFREED];
+		kfree(events);
+	}
+	return val;
+}
+
+static void lazyfree_put_folio(void *folio)
+{
+	folio_put(folio);
+}
+
+/*
+ * What MADV_PAGEOUT and DAMON do with the isolated folio: reclaim_pages()
+ * on a list holding it.  reclaim_pages() takes over the isolation
+ * reference: it frees the folio (PGLAZYFREED grows by its pages) or puts it
+ * back on the LRU.  A freed folio is not looked at again; a kept one is
+ * still mapped, so the test takes a reference to check it, and drops it
+ * before returning.  Returns whether the PTEs were as expected: if not, the
+ * folio may be gone and must not be touched again.
+ */
+static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
+					const struct lazyfree_layout *l,
+					enum lazyfree_trigger trigger)
+{
+	struct kunit *test = fx->test;
+	struct lazyfree_expect *exp;
+	unsigned long reclaimed, lazyfreed;
+	LIST_HEAD(folio_list);
+	bool freed;
+	int ret;
+
+	exp = kunit_kzalloc(test, sizeof(*exp), GFP_KERNEL);
+	if (!exp)
+		return false;
+	lazyfree_model(l, fx, trigger, exp);
+	freed = bitmap_empty(exp->mapped, fx->nr_pages);
+
+	lazyfree_walk_mms(fx, &lazyfree_save_ops);
+	lazyfreed = lazyfree_pglazyfreed();
+	kunit_remove_action(test, lazyfree_putback_folio, fx->folio);
+	list_add(&fx->folio->lru, &folio_list);
+	reclaimed = reclaim_pages(&folio_list);
+	lazyfreed = lazyfree_pglazyfreed() - lazyfreed;
+
+	KUNIT_EXPECT_EQ_MSG(test, reclaimed, freed ? fx->nr_pages : 0,
+			    "reclaim_pages() return value");
+	KUNIT_EXPECT_EQ_MSG(test, lazyfreed, freed ? fx->nr_pages : 0,
+			    "PGLAZYFREED");
+	if (!lazyfree_expect_ptes(fx, exp) || freed) {
+		lazyfree_repair_ptes(fx);
+		return false;
+	}
+
+	/* Kept: mapped as the PTEs just showed, so it can be looked at. */
+	folio_get(fx->folio);
+	ret = kunit_add_action_or_reset(test, lazyfree_put_folio, fx->folio);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	lru_add_drain_all();
+	lazyfree_expect_folio(fx, exp, 1, true);
+	lazyfree_repair_ptes(fx);
+	kunit_release_action(test, lazyfree_put_folio, fx->folio);
+	return true;
+}
+
+#define LAZYFREE_ROW(_kind, _split, _hole, _wp, _trigger, _at, _min_order) { \
+	.kind = LAZYFREE_##_kind, .split = LAZYFREE_POS_##_split,	\
+	.hole = LAZYFREE_HOLE_##_hole, .wrprotect = LAZYFREE_POS_##_wp,	\
+	.trigger = LAZYFREE_##_trigger, .at = LAZYFREE_POS_##_at,	\
+	.min_order = _min_order }
+
+#define LAZYFREE_FORK_ROW(_kind, _split, _trigger, _at) {		\
+	.kind = LAZYFREE_##_kind, .split = LAZYFREE_POS_##_split,	\
+	.wrprotect = LAZYFREE_POS_NONE, .trigger = LAZYFREE_##_trigger,	\
+	.at = LAZYFREE_POS_##_at, .fork = true, .min_order = 1 }
+
+/*
+ * The scenario table; each row runs for every order from max(1, min_order)
+ * to PMD_ORDER - 1.  A row's min_order is the smallest order at which its
+ * positions are distinct PTEs (e.g. a hole in the middle with mapped PTEs
+ * on both sides needs four pages); smaller orders have no such layout.
+ */
+static const struct lazyfree_scenario lazyfree_scenarios[] = {
+	/* Fully inside one page table: one batch. */
+	LAZYFREE_ROW(IN_TABLE, NONE, NONE, NONE, CLEAN, NONE, 1),
+	LAZYFREE_ROW(IN_TABLE, NONE, NONE, NONE, REDIRTY, LAST, 1),
+	LAZYFREE_ROW(IN_TABLE, NONE, NONE, NONE, PIN, FIRST, 1),
+	/* Straddling a PMD: 1 + rest, half + half, rest + 1. */
+	LAZYFREE_ROW(PMD_STRADDLE, SECOND, NONE, NONE, CLEAN, NONE, 1),
+	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, NONE, CLEAN, NONE, 1),
+	LAZYFREE_ROW(PMD_STRADDLE, LAST, NONE, NONE, CLEAN, NONE, 1),
+	LAZYFREE_ROW(PMD_STRADDLE, SECOND, NONE, NONE, REDIRTY, LAST, 1),
+	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, NONE, REDIRTY, LAST, 1),
+	LAZYFREE_ROW(PMD_STRADDLE, LAST, NONE, NONE, REDIRTY, LAST, 1),
+	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, NONE, REDIRTY, FIRST, 1),
+	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, NONE, PIN, LAST, 1),
+	/* Straddling a VMA end, both VMAs unlocked: two batches. */
+	LAZYFREE_ROW(VMA_STRADDLE, HALF, NONE, NONE, CLEAN, NONE, 1),
+	LAZYFREE_ROW(VMA_STRADDLE, SECOND, NONE, NONE, REDIRTY, LAST, 1),
+	LAZYFREE_ROW(VMA_STRADDLE, HALF, NONE, NONE, REDIRTY, LAST, 1),
+	/* Straddling a VMA end, the second VMA mlocked. */
+	LAZYFREE_ROW(VMA_STRADDLE_MLOCKED, HALF, NONE, NONE, CLEAN, NONE, 1),
+	LAZYFREE_ROW(VMA_STRADDLE_MLOCKED, SECOND, NONE, NONE, CLEAN, NONE, 1),
+	LAZYFREE_ROW(VMA_STRADDLE_MLOCKED, LAST, NONE, NONE, CLEAN, NONE, 1),
+	/* Partly mapped: only the mapped runs are unmapped. */
+	LAZYFREE_ROW(IN_TABLE, NONE, HEAD, NONE, CLEAN, NONE, 1),
+	LAZYFREE_ROW(IN_TABLE, NONE, MIDDLE, NONE, CLEAN, NONE, 2),
+	LAZYFREE_ROW(IN_TABLE, NONE, TAIL, NONE, CLEAN, NONE, 1),
+	LAZYFREE_ROW(IN_TABLE, NONE, MIDDLE, NONE, REDIRTY, LAST, 2),
+	LAZYFREE_ROW(PMD_STRADDLE, HALF, HEAD, NONE, REDIRTY, LAST, 2),
+	/* Mixed write bits: batches split around the write-protected PTE. */
+	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, QUARTER, CLEAN, NONE, 2),
+	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, QUARTER, REDIRTY, FIRST, 2),
+	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, QUARTER, REDIRTY, AFTER_QUARTER, 3),
+	LAZYFREE_ROW(IN_TABLE, NONE, NONE, SECOND, REDIRTY, FIRST, 1),
+	LAZYFREE_ROW(IN_TABLE, NONE, NONE, FIRST, REDIRTY, LAST, 1),
+	/*
+	 * Shared with a second mm over fork (no redirty: a write would COW);
+	 * the rmap walk visits both mms' VMAs in an order the test does not
+	 * choose, so only rows whose end state does not depend on it.
+	 */
+	LAZYFREE_FORK_ROW(IN_TABLE, NONE, CLEAN, NONE),
+	LAZYFREE_FORK_ROW(PMD_STRADDLE, HALF, CLEAN, NONE),
+	LAZYFREE_FORK_ROW(VMA_STRADDLE, HALF, CLEAN, NONE),
+	LAZYFREE_FORK_ROW(IN_TABLE, NONE, PIN, LAST),
+};
+
+/* The rows that also go through reclaim_pages(). */
+static const struct lazyfree_scenario lazyfree_reclaim_scenarios[] = {
+	LAZYFREE_ROW(IN_TABLE, NONE, NONE, NONE, CLEAN, NONE, 1),
+	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, NONE, CLEAN, NONE, 1),
+	LAZYFREE_ROW(VMA_STRADDLE, HALF, NONE, NONE, CLEAN, NONE, 1),
+	LAZYFREE_ROW(IN_TABLE, NONE, MIDDLE, NONE, CLEAN, NONE, 2),
+	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, NONE, REDIRTY, LAST, 1),
+	LAZYFREE_ROW(IN_TABLE, NONE, NONE, NONE, PIN, FIRST, 1),
+	LAZYFREE_FORK_ROW(PMD_STRADDLE, HALF, CLEAN, NONE),
+};
+
+/**
+ * struct lazyfree_param - one parameter of try_to_unmap_scenarios
+ * @sc: the scenario
+ * @order: the folio order it runs at
+ */
+struct lazyfree_param {
+	const struct lazyfree_scenario *sc;
+	unsigned int order;
+};
+
+/**
+ * struct lazyfree_params - a scenario table and its rows at every order
+ * @table: the scenarios
+ * @nr_rows: ARRAY_SIZE(@table)
+ * @params: filled on first use: every row at every order it runs at
+ * @nr: how many of @params are filled
+ */
+struct lazyfree_params {
+	const struct lazyfree_scenario *table;
+	unsigned int nr_rows;
+	struct lazyfree_param *params;
+	unsigned int nr;
+};
+
+static struct lazyfree_param
+lazyfree_unmap_params[ARRAY_SIZE(lazyfree_scenarios) * PMD_ORDER];
+static struct lazyfree_param
+lazyfree_reclaim_params[ARRAY_SIZE(lazyfree_reclaim_scenarios) * PMD_ORDER];
+
+static struct lazyfree_params lazyfree_unmap_rows = {
+	.table = lazyfree_scenarios,
+	.nr_rows = ARRAY_SIZE(lazyfree_scenarios),
+	.params = lazyfree_unmap_params,
+};
+
+static struct lazyfree_params lazyfree_reclaim_rows = {
+	.table = lazyfree_reclaim_scenarios,
+	.nr_rows = ARRAY_SIZE(lazyfree_reclaim_scenarios),
+	.params = lazyfree_reclaim_params,
+};
+
+static unsigned int lazyfree_pos(enum lazyfree_pos pos, unsigned int nr)
+{
+	switch (pos) {
+	case LAZYFREE_POS_FIRST:
+		return 0;
+	case LAZYFREE_POS_SECOND:
+		return 1;
+	case LAZYFREE_POS_QUARTER:
+		return nr / 4;
+	case LAZYFREE_POS_AFTER_QUARTER:
+		return nr / 4 + 1;
+	case LAZYFREE_POS_HALF:
+		return nr / 2;
+	case LAZYFREE_POS_LAST:
+		return nr - 1;
+	default:
+		return UINT_MAX;
+	}
+}
+
+static void lazyfree_resolve(const struct lazyfree_param *param,
+			     struct lazyfree_layout *l)
+{
+	const struct lazyfree_scenario *sc = param->sc;
+	unsigned int quarter;
+
+	l->order = param->order;
+	l->nr = 1U << param->order;
+	quarter = max(1U, l->nr / 4);
+	l->kind = sc->kind;
+	l->split = sc->kind == LAZYFREE_IN_TABLE ? 0 : lazyfree_pos(sc->split, l->nr);
+	l->hole_len = sc->hole == LAZYFREE_HOLE_NONE ? 0 : quarter;
+	l->hole_start = sc->hole == LAZYFREE_HOLE_MIDDLE ? l->nr / 2 :
+			sc->hole == LAZYFREE_HOLE_TAIL ? l->nr - quarter : 0;
+	l->wrprotect = lazyfree_pos(sc->wrprotect, l->nr);
+	l->trigger = sc->trigger;
+	l->at = lazyfree_pos(sc->at, l->nr);
+	l->fork = sc->fork;
+}
+
+static const char * const lazyfree_kind_names[] = {
+	[LAZYFREE_IN_TABLE] = "in_table",
+	[LAZYFREE_PMD_STRADDLE] = "pmd_straddle",
+	[LAZYFREE_VMA_STRADDLE] = "vma_straddle",
+	[LAZYFREE_VMA_STRADDLE_MLOCKED] = "mlocked_vma_straddle",
+};
+
+static const char * const lazyfree_trigger_names[] = {
+	[LAZYFREE_CLEAN] = "",
+	[LAZYFREE_REDIRTY] = "_redirty",
+	[LAZYFREE_PIN] = "_pin",
+};
+
+/* e.g. "order4_pmd_straddle_8_8_wrprotect_4_redirty_5" */
+static void lazyfree_describe(const struct lazyfree_param *param, char *desc)
+{
+	struct lazyfree_layout l;
+	int n;
+
+	lazyfree_resolve(param, &l);
+	n = scnprintf(desc, KUNIT_PARAM_DESC_SIZE, "order%u_%s", l.order,
+		      lazyfree_kind_names[l.kind]);
+	if (l.kind != LAZYFREE_IN_TABLE)
+		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "_%u_%u",
+			       l.split, l.nr - l.split);
+	if (l.hole_len)
+		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "_hole_%u_%u",
+			       l.hole_start, l.hole_len);
+	if (l.wrprotect != UINT_MAX)
+		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n,
+			       "_wrprotect_%u", l.wrprotect);
+	if (l.fork)
+		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "_forked");
+	if (l.trigger != LAZYFREE_CLEAN)
+		scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "%s_%u",
+			  lazyfree_trigger_names[l.trigger], l.at);
+}
+
+static const void *lazyfree_next_param(struct lazyfree_params *rows,
+				       const void *prev, char *desc)
+{
+	const struct lazyfree_param *param = prev;
+	unsigned int i, order, next;
+
+	if (!rows->nr) {
+		for (i = 0; i < rows->nr_rows; i++) {
+			order = max(1U, rows->table[i].min_order);
+			for (; order < PMD_ORDER; order++) {
+				rows->params[rows->nr].sc = &rows->table[i];
+				rows->params[rows->nr++].order = order;
+			}
+		}
+	}
+
+	next = param ? param - rows->params + 1 : 0;
+	if (next >= rows->nr)
+		return NULL;
+	lazyfree_describe(&rows->params[next], desc);
+	return &rows->params[next];
+}
+
+static const void *lazyfree_unmap_gen_params(struct kunit *test,
+					     const void *prev, char *desc)
+{
+	return lazyfree_next_param(&lazyfree_unmap_rows, prev, desc);
+}
+
+static const void *lazyfree_reclaim_gen_params(struct kunit *test,
+					       const void *prev, char *desc)
+{
+	return lazyfree_next_param(&lazyfree_reclaim_rows, prev, desc);
+}
+
+/*
+ * One row of the scenario table at one order: build the layout, redirty or
+ * pin where the row says, let reclaim unmap the folio and compare every
+ * PTE, count and flag with lazyfree_model().  A pinned folio must come out
+ * of the first reclaim untouched and be unmapped by a second one once the
+ * reference is gone.
+ */
+static void try_to_unmap_scenarios(struct kunit *test)
+{
+	struct lazyfree_fixture *fx;
+	struct lazyfree_layout l;
+	struct page *pinned;
+
+	lazyfree_resolve(test->param_value, &l);
+	fx = lazyfree_fixture_create(test, &l);
+
+	switch (l.trigger) {
+	case LAZYFREE_CLEAN:
+		lazyfree_unmap_and_expect(fx, &l, LAZYFREE_CLEAN);
+		break;
+	case LAZYFREE_REDIRTY:
+		lazyfree_write_fault(fx, l.at);
+		lazyfree_unmap_and_expect(fx, &l, LAZYFREE_REDIRTY);
+		break;
+	case LAZYFREE_PIN:
+		pinned = lazyfree_pin(fx, l.at);
+		lazyfree_unmap_and_expect(fx, &l, LAZYFREE_PIN);
+		lazyfree_unpin(fx, pinned);
+		lazyfree_unmap_and_expect(fx, &l, LAZYFREE_CLEAN);
+		break;
+	}
+}
+
+/*
+ * The same layouts through reclaim_pages(), the entry MADV_PAGEOUT and
+ * DAMON use: a clean lazyfree folio is freed there, a redirtied or pinned
+ * one is kept, mapped, and put back on the LRU.
+ */
+static void reclaim_pages_scenarios(struct kunit *test)
+{
+	struct lazyfree_fixture *fx;
+	struct lazyfree_layout l;
+	struct page *pinned;
+
+	lazyfree_resolve(test->param_value, &l);
+	fx = lazyfree_fixture_create(test, &l);
+
+	switch (l.trigger) {
+	case LAZYFREE_CLEAN:
+		lazyfree_reclaim_and_expect(fx, &l, LAZYFREE_CLEAN);
+		break;
+	case LAZYFREE_REDIRTY:
+		lazyfree_write_fault(fx, l.at);
+		lazyfree_reclaim_and_expect(fx, &l, LAZYFREE_REDIRTY);
+		break;
+	case LAZYFREE_PIN:
+		pinned = lazyfree_pin(fx, l.at);
+		KUNIT_ASSERT_TRUE_MSG(test,
+				      lazyfree_reclaim_and_expect(fx, &l, LAZYFREE_PIN),
+				      "the pinned folio was not kept: not reclaiming it again");
+		lazyfree_unpin(fx, pinned);
+		lazyfree_isolate(fx);
+		lazyfree_reclaim_and_expect(fx, &l, LAZYFREE_CLEAN);
+		break;
+	}
 }
 
 static struct kunit_case rmap_lazyfree_batch_test_cases[] = {
 	KUNIT_CASE(set_ptes_consecutive_pfns),
-	KUNIT_CASE(try_to_unmap_in_table),
-	KUNIT_CASE(try_to_unmap_pmd_straddle),
-	KUNIT_CASE(try_to_unmap_vma_straddle_mlocked),
-	KUNIT_CASE(try_to_unmap_pmd_straddle_redirtied),
+	KUNIT_CASE_PARAM(try_to_unmap_scenarios, lazyfree_unmap_gen_params),
+	KUNIT_CASE_PARAM(reclaim_pages_scenarios, lazyfree_reclaim_gen_params),
 	{}
 };
 
+static ktime_t rmap_lazyfree_batch_start;
+
+static int rmap_lazyfree_batch_suite_init(struct kunit_suite *suite)
+{
+	rmap_lazyfree_batch_start = ktime_get();
+	return 0;
+}
+
+/* The suite is meant for pre-submit runs: say how long it took. */
+static void rmap_lazyfree_batch_suite_exit(struct kunit_suite *suite)
+{
+	pr_info("%s: suite ran in %lld ms\n", suite->name,
+		ktime_ms_delta(ktime_get(), rmap_lazyfree_batch_start));
+}
+
 static struct kunit_suite rmap_lazyfree_batch_test_suite = {
 	.name = "rmap_lazyfree_batch",
+	.suite_init = rmap_lazyfree_batch_suite_init,
+	.suite_exit = rmap_lazyfree_batch_suite_exit,
 	.test_cases = rmap_lazyfree_batch_test_cases,
 };
 
