@@ -1084,33 +1084,32 @@ static void lazyfree_model(const struct lazyfree_layout *l,
 	exp->dirty = trigger == LAZYFREE_REDIRTY;
 }
 
-static void lazyfree_unmap_and_expect(struct lazyfree_fixture *fx,
+static bool lazyfree_unmap_and_expect(struct lazyfree_fixture *fx,
 				      const struct lazyfree_layout *l,
 				      enum lazyfree_trigger trigger)
 {
 	struct lazyfree_expect *exp;
+	bool ok;
 
 	exp = kunit_kzalloc(fx->test, sizeof(*exp), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(fx->test, exp);
 	lazyfree_try_to_unmap(fx);
 	lazyfree_model(l, fx, trigger, exp);
-	lazyfree_expect_ptes(fx, exp);
+	ok = lazyfree_expect_ptes(fx, exp);
 	lazyfree_expect_folio(fx, exp, 1, false);
 	lazyfree_repair_ptes(fx);
+	return ok;
 }
 
-static unsigned long lazyfree_pglazyfreed(void)
+static unsigned long lazyfree_pglazyfreed(struct kunit *test)
 {
-	unsigned long *events = kcalloc(NR_VM_EVENT_ITEMS, sizeof(*events),
-					GFP_KERNEL);
-	unsigned long val = 0;
+	unsigned long *events;
 
-	if (events) {
-		all_vm_events(events);
-		val = events[PGLAZYFREED];
-		kfree(events);
-	}
-	return val;
+	events = kunit_kcalloc(test, NR_VM_EVENT_ITEMS, sizeof(*events),
+			       GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, events);
+	all_vm_events(events);
+	return events[PGLAZYFREED];
 }
 
 static void lazyfree_put_folio(void *folio)
@@ -1135,29 +1134,29 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 	struct lazyfree_expect *exp;
 	unsigned long reclaimed, lazyfreed;
 	LIST_HEAD(folio_list);
-	bool freed;
+	bool freed, ok;
 	int ret;
 
 	exp = kunit_kzalloc(test, sizeof(*exp), GFP_KERNEL);
-	if (!exp)
-		return false;
+	KUNIT_ASSERT_NOT_NULL(test, exp);
 	lazyfree_model(l, fx, trigger, exp);
 	freed = bitmap_empty(exp->mapped, fx->nr_pages);
 
 	lazyfree_walk_mms(fx, &lazyfree_save_ops);
-	lazyfreed = lazyfree_pglazyfreed();
+	lazyfreed = lazyfree_pglazyfreed(test);
 	kunit_remove_action(test, lazyfree_putback_folio, fx->folio);
 	list_add(&fx->folio->lru, &folio_list);
 	reclaimed = reclaim_pages(&folio_list);
-	lazyfreed = lazyfree_pglazyfreed() - lazyfreed;
+	lazyfreed = lazyfree_pglazyfreed(test) - lazyfreed;
 
 	KUNIT_EXPECT_EQ_MSG(test, reclaimed, freed ? fx->nr_pages : 0,
 			    "reclaim_pages() return value");
 	KUNIT_EXPECT_EQ_MSG(test, lazyfreed, freed ? fx->nr_pages : 0,
 			    "PGLAZYFREED");
-	if (!lazyfree_expect_ptes(fx, exp) || freed) {
+	ok = lazyfree_expect_ptes(fx, exp);
+	if (!ok || freed) {
 		lazyfree_repair_ptes(fx);
-		return false;
+		return ok;
 	}
 
 	/* Kept: mapped as the PTEs just showed, so it can be looked at. */
@@ -1398,14 +1397,37 @@ static const void *lazyfree_reclaim_gen_params(struct kunit *test,
 	return lazyfree_next_param(&lazyfree_reclaim_rows, prev, desc);
 }
 
-/*
- * One row of the scenario table at one order: build the layout, redirty or
- * pin where the row says, let reclaim unmap the folio and compare every
- * PTE, count and flag with lazyfree_model().  A pinned folio must come out
- * of the first reclaim untouched and be unmapped by a second one once the
- * reference is gone.
+/**
+ * enum lazyfree_entry - how a case asks reclaim to unmap the folio
+ * @LAZYFREE_TRY_TO_UNMAP: try_to_unmap() on the isolated folio, as
+ *	shrink_folio_list() calls it
+ * @LAZYFREE_RECLAIM_PAGES: reclaim_pages() on a list holding the isolated
+ *	folio, as MADV_PAGEOUT and DAMON do
  */
-static void try_to_unmap_scenarios(struct kunit *test)
+enum lazyfree_entry {
+	LAZYFREE_TRY_TO_UNMAP,
+	LAZYFREE_RECLAIM_PAGES,
+};
+
+/* One unmap attempt and its checks; false if the PTEs were not as expected. */
+static bool lazyfree_attempt(struct lazyfree_fixture *fx,
+			     const struct lazyfree_layout *l,
+			     enum lazyfree_trigger trigger,
+			     enum lazyfree_entry entry)
+{
+	if (entry == LAZYFREE_RECLAIM_PAGES)
+		return lazyfree_reclaim_and_expect(fx, l, trigger);
+	return lazyfree_unmap_and_expect(fx, l, trigger);
+}
+
+/*
+ * One row of a scenario table at one order: build the layout, redirty or
+ * pin where the row says, let reclaim unmap the folio through @entry and
+ * compare every PTE, count and flag with lazyfree_model().  A pinned folio
+ * must come out of the first reclaim untouched and be unmapped by a second
+ * one once the reference is gone.
+ */
+static void lazyfree_run_scenario(struct kunit *test, enum lazyfree_entry entry)
 {
 	struct lazyfree_fixture *fx;
 	struct lazyfree_layout l;
@@ -1415,54 +1437,36 @@ static void try_to_unmap_scenarios(struct kunit *test)
 	fx = lazyfree_fixture_create(test, &l);
 
 	switch (l.trigger) {
-	case LAZYFREE_CLEAN:
-		lazyfree_unmap_and_expect(fx, &l, LAZYFREE_CLEAN);
-		break;
 	case LAZYFREE_REDIRTY:
 		lazyfree_write_fault(fx, l.at);
-		lazyfree_unmap_and_expect(fx, &l, LAZYFREE_REDIRTY);
+		fallthrough;
+	case LAZYFREE_CLEAN:
+		lazyfree_attempt(fx, &l, l.trigger, entry);
 		break;
 	case LAZYFREE_PIN:
 		pinned = lazyfree_pin(fx, l.at);
-		lazyfree_unmap_and_expect(fx, &l, LAZYFREE_PIN);
+		KUNIT_ASSERT_TRUE_MSG(test, lazyfree_attempt(fx, &l, LAZYFREE_PIN, entry),
+				      "the pinned folio was not kept: not reclaiming it again");
 		lazyfree_unpin(fx, pinned);
-		lazyfree_unmap_and_expect(fx, &l, LAZYFREE_CLEAN);
+		if (entry == LAZYFREE_RECLAIM_PAGES)
+			lazyfree_isolate(fx);
+		lazyfree_attempt(fx, &l, LAZYFREE_CLEAN, entry);
 		break;
 	}
 }
 
+static void try_to_unmap_scenarios(struct kunit *test)
+{
+	lazyfree_run_scenario(test, LAZYFREE_TRY_TO_UNMAP);
+}
+
 /*
- * The same layouts through reclaim_pages(), the entry MADV_PAGEOUT and
- * DAMON use: a clean lazyfree folio is freed there, a redirtied or pinned
- * one is kept, mapped, and put back on the LRU.
+ * The same layouts through reclaim_pages(): a clean lazyfree folio is freed
+ * there, a redirtied or pinned one is kept, mapped, and put back on the LRU.
  */
 static void reclaim_pages_scenarios(struct kunit *test)
 {
-	struct lazyfree_fixture *fx;
-	struct lazyfree_layout l;
-	struct page *pinned;
-
-	lazyfree_resolve(test->param_value, &l);
-	fx = lazyfree_fixture_create(test, &l);
-
-	switch (l.trigger) {
-	case LAZYFREE_CLEAN:
-		lazyfree_reclaim_and_expect(fx, &l, LAZYFREE_CLEAN);
-		break;
-	case LAZYFREE_REDIRTY:
-		lazyfree_write_fault(fx, l.at);
-		lazyfree_reclaim_and_expect(fx, &l, LAZYFREE_REDIRTY);
-		break;
-	case LAZYFREE_PIN:
-		pinned = lazyfree_pin(fx, l.at);
-		KUNIT_ASSERT_TRUE_MSG(test,
-				      lazyfree_reclaim_and_expect(fx, &l, LAZYFREE_PIN),
-				      "the pinned folio was not kept: not reclaiming it again");
-		lazyfree_unpin(fx, pinned);
-		lazyfree_isolate(fx);
-		lazyfree_reclaim_and_expect(fx, &l, LAZYFREE_CLEAN);
-		break;
-	}
+	lazyfree_run_scenario(test, LAZYFREE_RECLAIM_PAGES);
 }
 
 static struct kunit_case rmap_lazyfree_batch_test_cases[] = {
