@@ -11,16 +11,20 @@
 #   CARRIED_FIXES=1     also apply patches/*.patch to KERNEL_SRC
 #   MUTANT=FILE         run with one tests/mutants/ patch applied (cached tree)
 #   JOBS=N              parallel build jobs
+#   GOOD=rev BAD=rev    for `make bisect` (KERNEL_SRC must be a git tree)
 
 export KERNEL_SRC KERNEL_VERSION CARRIED_FIXES MUTANT JOBS CACHE_DIR
 
-.PHONY: run check install uninstall get-kernel help
+.PHONY: run check bisect install uninstall get-kernel help
 
 run:
 	@scripts/run $(FILTER)
 
 check:
 	@scripts/check
+
+bisect:
+	@scripts/bisect "$(GOOD)" "$(BAD)"
 
 get-kernel:
 	@scripts/get-kernel
