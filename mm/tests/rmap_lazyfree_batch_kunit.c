@@ -21,6 +21,10 @@
  * aborts only the batch it lies in, and every batch before it stays
  * unmapped.  lazyfree_model() derives that end state from the layout.
  *
+ * A batch must never look past the end of the page table it starts in; a
+ * page-table canary (see lazyfree_install_table_pair()) makes any batch
+ * that does so fail the case deterministically, without KASAN.
+ *
  * UML has no transparent hugepages, so no large anonymous folio ever comes
  * from a fault there.  The fixture builds the folio the way the mTHP fault
  * path maps one (see map_anon_folio_pte_nopf() in mm/memory.c) and makes it
@@ -39,6 +43,7 @@
 #include <linux/sched/mm.h>
 #include <linux/swap.h>
 #include <linux/vmstat.h>
+#include <asm/pgalloc.h>
 #include <asm/tlbflush.h>
 
 #include "../internal.h"
@@ -53,7 +58,7 @@
 #define LAZYFREE_MAX_MMS	2
 
 /* How many differing PTEs or pages one check reports one by one. */
-#define LAZYFREE_MAX_REPORTS	8
+#define LAZYFREE_MAX_REPORTS	8U
 
 /* try_to_unmap() flags shrink_folio_list() uses for a large folio. */
 #define LAZYFREE_TTU_FLAGS	(TTU_BATCH_FLUSH | TTU_SYNC)
@@ -208,7 +213,12 @@ struct lazyfree_layout {
  * @pins: extra references the case holds (get_user_pages())
  * @repaired: PTEs lazyfree_repair_ptes() pointed back at their own page
  * @present: PTEs lazyfree_repair_ptes() found present, per mm
+ * @page_ptes: per folio page, the PTEs lazyfree_repair_ptes() found mapping it
  * @orig: every PTE of every mm as it was right before the unmap under test
+ * @tables: per mm, the PTE table holding PTE 0, installed by the fixture
+ * @canaries: per mm, the page that follows @tables in physical memory
+ * @canary_want: per mm, what the canary must hold after the unmap: a copy
+ *	of the next page table, taken right before it
  *
  * Built by lazyfree_fixture_create(); everything it sets up is undone by
  * KUnit resources and by the teardown of @mm, even when a case fails
@@ -227,7 +237,11 @@ struct lazyfree_fixture {
 	unsigned int pins;
 	unsigned int repaired;
 	unsigned int present[LAZYFREE_MAX_MMS];
+	unsigned int page_ptes[LAZYFREE_MAX_PAGES];
 	pte_t orig[LAZYFREE_MAX_MMS][LAZYFREE_MAX_PAGES];
+	struct page *tables[LAZYFREE_MAX_MMS];
+	struct page *canaries[LAZYFREE_MAX_MMS];
+	pte_t canary_want[LAZYFREE_MAX_MMS][PTRS_PER_PTE];
 };
 
 /**
@@ -254,6 +268,22 @@ static unsigned long lazyfree_page_addr(const struct lazyfree_fixture *fx,
 	return fx->addr + i * PAGE_SIZE;
 }
 
+/* The PMD entry covering @addr, allocating the levels above it. */
+static pmd_t *lazyfree_pmd_alloc(struct mm_struct *mm, unsigned long addr)
+{
+	pgd_t *pgd = pgd_offset(mm, addr);
+	p4d_t *p4d;
+	pud_t *pud;
+
+	p4d = p4d_alloc(mm, pgd, addr);
+	if (!p4d)
+		return NULL;
+	pud = pud_alloc(mm, p4d, addr);
+	if (!pud)
+		return NULL;
+	return pmd_alloc(mm, pud, addr);
+}
+
 /*
  * Map the page table covering @addr, allocating the upper levels and the
  * table itself if @alloc.  Returns NULL when there is no table (or no memory).
@@ -261,9 +291,6 @@ static unsigned long lazyfree_page_addr(const struct lazyfree_fixture *fx,
 static pte_t *lazyfree_pte_lock(struct mm_struct *mm, unsigned long addr,
 				bool alloc, spinlock_t **ptl)
 {
-	pgd_t *pgd;
-	p4d_t *p4d;
-	pud_t *pud;
 	pmd_t *pmd;
 
 	if (!alloc) {
@@ -271,14 +298,7 @@ static pte_t *lazyfree_pte_lock(struct mm_struct *mm, unsigned long addr,
 		return pmd ? pte_offset_map_lock(mm, pmd, addr, ptl) : NULL;
 	}
 
-	pgd = pgd_offset(mm, addr);
-	p4d = p4d_alloc(mm, pgd, addr);
-	if (!p4d)
-		return NULL;
-	pud = pud_alloc(mm, p4d, addr);
-	if (!pud)
-		return NULL;
-	pmd = pmd_alloc(mm, pud, addr);
+	pmd = lazyfree_pmd_alloc(mm, addr);
 	if (!pmd || pte_alloc(mm, pmd))
 		return NULL;
 	return pte_offset_map_lock(mm, pmd, addr, ptl);
@@ -362,6 +382,218 @@ static const struct mm_walk_ops lazyfree_save_ops = {
 };
 
 /*
+ * The page-table canary.
+ *
+ * The first version of batched lazyfree unmap (v6.16-rc1) batched a folio
+ * only as a whole, and let folio_pte_batch() scan as many PTEs as the folio
+ * has pages from its first one, also when the folio crosses the end of the
+ * page table: the scan then read the memory after the PTE table, and the
+ * batch cleared whatever there looked like the folio's next PTEs.  What
+ * that memory holds is luck, so without KASAN such a read is noticed by
+ * chance at best.
+ *
+ * The fixture takes the luck out.  In every mm it installs the PTE table
+ * holding the folio's first PTE itself, as the first of two physically
+ * adjacent pages (an order-1 allocation split in two): the entry after the
+ * table's last one is the first entry of the second page, the canary.
+ * Right before every unmap attempt lazyfree_arm_canaries() fills the canary
+ * with a copy of the next page table.  For a folio that straddles the PMD
+ * these are exactly the entries that continue the folio's PTEs, so a batch
+ * that reads past the end of the table finds a perfect continuation,
+ * extends into the canary and clears it there.  lazyfree_expect_canaries()
+ * then fails the case on every changed canary entry, and undoes what such a
+ * batch did: see there.
+ */
+
+static void lazyfree_free_page(void *page)
+{
+	__free_page(page);
+}
+
+/*
+ * Install the PTE table covering fx->addr in @mm (fixture mm @k), which has
+ * none there yet, as the first page of a physically contiguous pair; keep
+ * the second page as the canary, freed by a KUnit action.  The table goes
+ * with the mm like any other: it is an order-0 page built as
+ * pte_alloc_one() builds one.  Returns false, with nothing installed, if
+ * memory or the PMD is lacking.
+ */
+static bool lazyfree_install_table_pair(struct lazyfree_fixture *fx,
+					struct mm_struct *mm, unsigned int k)
+{
+	pgtable_t table;
+	struct page *pair;
+	bool installed;
+	pmd_t *pmd;
+
+	pair = alloc_pages(GFP_PGTABLE_USER, 1);
+	if (!pair)
+		return false;
+	split_page(pair, 1);
+	if (kunit_add_action_or_reset(fx->test, lazyfree_free_page, pair + 1)) {
+		__free_page(pair);
+		return false;
+	}
+
+	table = pair;
+	pmd = lazyfree_pmd_alloc(mm, fx->addr);
+	installed = pmd && pmd_none(pmdp_get(pmd)) &&
+		    pagetable_pte_ctor(mm, page_ptdesc(table));
+	if (!installed) {
+		__free_page(table);
+		return false;
+	}
+	/* Nobody else populates this PMD: the mm is the test's. */
+	pmd_install(mm, pmd, &table);
+	fx->tables[k] = pair;
+	fx->canaries[k] = pair + 1;
+	return true;
+}
+
+/* The start of the page table after the one holding the folio's PTE 0. */
+static unsigned long lazyfree_next_table_addr(const struct lazyfree_fixture *fx)
+{
+	return ALIGN_DOWN(fx->addr, PMD_SIZE) + PMD_SIZE;
+}
+
+/* Whether mm @k still has the fixture's table at fx->addr. */
+static bool lazyfree_table_is_ours(const struct lazyfree_fixture *fx,
+				   unsigned int k)
+{
+	pmd_t *pmd = mm_find_pmd(fx->mms[k], fx->addr);
+
+	return pmd && pmd_present(pmdp_get(pmd)) &&
+	       pmd_page(pmdp_get(pmd)) == fx->tables[k];
+}
+
+/* Copy the next page table (or none) into every mm's canary. */
+static void lazyfree_arm_canaries(struct lazyfree_fixture *fx)
+{
+	unsigned long next = lazyfree_next_table_addr(fx);
+	unsigned int i, k;
+
+	for (k = 0; k < fx->nr_mms; k++) {
+		spinlock_t *ptl;	/* the next PTE table's lock */
+		pte_t *ptep, *canary;
+		bool ours;
+
+		mmap_read_lock(fx->mms[k]);
+		ours = lazyfree_table_is_ours(fx, k);
+		ptep = lazyfree_pte_lock(fx->mms[k], next, false, &ptl);
+		canary = kmap_local_page(fx->canaries[k]);
+		for (i = 0; i < PTRS_PER_PTE; i++) {
+			fx->canary_want[k][i] = ptep ? ptep_get(ptep + i) : __pte(0);
+			canary[i] = fx->canary_want[k][i];
+		}
+		kunmap_local(canary);
+		if (ptep)
+			pte_unmap_unlock(ptep, ptl);
+		mmap_read_unlock(fx->mms[k]);
+		KUNIT_ASSERT_TRUE_MSG(fx->test, ours,
+				      "mm %u: the page table at %#lx is not the fixture's any more",
+				      k, fx->addr);
+	}
+}
+
+/**
+ * struct lazyfree_canary_diff - a canary entry an unmap changed
+ * @k: the mm
+ * @i: the entry: the (i + 1)th entry past the end of the table
+ * @want: what it held
+ * @got: what it holds
+ */
+struct lazyfree_canary_diff {
+	unsigned int k;
+	unsigned int i;
+	pte_t want;
+	pte_t got;
+};
+
+/*
+ * Compare mm @k's canary with what it held, noting up to
+ * LAZYFREE_MAX_REPORTS changed entries in @diffs, and undo the damage of a
+ * batch that ran into it.  A present canary entry that is now none was
+ * cleared by a batch that then dropped a mapcount, a reference and RSS for
+ * its page, as if it had cleared the entry at the same index of the next
+ * page table, which still maps that page: clear that entry too (its
+ * accounting is gone already), so that the mm tears down cleanly.  The
+ * canary is rewritten.  Returns the number of changed entries.
+ */
+static unsigned int lazyfree_check_canary(struct lazyfree_fixture *fx,
+					  unsigned int k,
+					  struct lazyfree_canary_diff *diffs,
+					  unsigned int *cleared)
+{
+	unsigned long next = lazyfree_next_table_addr(fx);
+	spinlock_t *ptl;	/* the next PTE table's lock */
+	pte_t *ptep, *canary;
+	unsigned int i, bad = 0;
+
+	mmap_read_lock(fx->mms[k]);
+	ptep = lazyfree_pte_lock(fx->mms[k], next, false, &ptl);
+	canary = kmap_local_page(fx->canaries[k]);
+	for (i = 0; i < PTRS_PER_PTE; i++) {
+		pte_t want = fx->canary_want[k][i], got = canary[i], real;
+
+		if (pte_same(got, want))
+			continue;
+		if (bad < LAZYFREE_MAX_REPORTS)
+			diffs[bad] = (struct lazyfree_canary_diff){
+				.k = k, .i = i, .want = want, .got = got,
+			};
+		bad++;
+		canary[i] = want;
+		if (!ptep || !pte_present(want) || !pte_none(got))
+			continue;
+		real = ptep_get(ptep + i);
+		if (pte_present(real) && pte_pfn(real) == pte_pfn(want)) {
+			ptep_get_and_clear(fx->mms[k], next + i * PAGE_SIZE,
+					   ptep + i);
+			(*cleared)++;
+		}
+	}
+	kunmap_local(canary);
+	if (ptep)
+		pte_unmap_unlock(ptep, ptl);
+	mmap_read_unlock(fx->mms[k]);
+	if (*cleared)
+		flush_tlb_mm(fx->mms[k]);
+	return bad;
+}
+
+/*
+ * After an unmap attempt: fail on every canary entry that changed (the
+ * first LAZYFREE_MAX_REPORTS one by one) and undo what the batch did, see
+ * lazyfree_check_canary().  Returns whether all canaries were intact.
+ */
+static bool lazyfree_expect_canaries(struct lazyfree_fixture *fx)
+{
+	unsigned int nr_before = (lazyfree_next_table_addr(fx) - fx->addr) >> PAGE_SHIFT;
+	struct lazyfree_canary_diff diffs[LAZYFREE_MAX_REPORTS];
+	unsigned int j, k, bad, cleared, all = 0;
+
+	for (k = 0; k < fx->nr_mms; k++) {
+		cleared = 0;
+		bad = lazyfree_check_canary(fx, k, diffs, &cleared);
+		for (j = 0; j < min(bad, LAZYFREE_MAX_REPORTS); j++)
+			KUNIT_FAIL(fx->test,
+				   "mm %u: page-table canary entry %u changed from %#llx to %#llx: a batch read past the end of the page table (after PTE %u) and took the entry for PTE %u",
+				   k, diffs[j].i, (u64)pte_val(diffs[j].want),
+				   (u64)pte_val(diffs[j].got), nr_before - 1,
+				   nr_before + diffs[j].i);
+		if (bad > LAZYFREE_MAX_REPORTS)
+			KUNIT_FAIL(fx->test, "mm %u: ... and %u more canary entries changed",
+				   k, bad - LAZYFREE_MAX_REPORTS);
+		if (cleared)
+			kunit_info(fx->test,
+				   "mm %u: cleared %u PTEs of the next page table whose mapcount, reference and RSS the batch had dropped\n",
+				   k, cleared);
+		all += bad;
+	}
+	return !all;
+}
+
+/*
  * Give the KUnit thread a user mm with an anonymous mapping of
  * LAZYFREE_WINDOW_SIZE and return a PMD-aligned address with at least one
  * PMD_SIZE of that mapping on either side.
@@ -418,15 +650,18 @@ static const struct mm_walk_ops lazyfree_install_ops = {
 
 /*
  * Allocate every page table the folio needs (so that mapping cannot fail
- * half-way), then take the references and the rmap and install the PTEs.
- * Returns false, with nothing mapped, if a page table cannot be allocated.
+ * half-way), the first one with its canary, then take the references and
+ * the rmap and install the PTEs.  Returns false, with nothing mapped, if a
+ * page table cannot be allocated.
  */
 static bool lazyfree_install_ptes(struct lazyfree_fixture *fx,
 				  struct vm_area_struct *vma)
 {
 	unsigned int i;
 
-	for (i = 0; i < fx->nr_pages; i++) {
+	if (!lazyfree_install_table_pair(fx, fx->mm, 0))
+		return false;
+	for (i = 1; i < fx->nr_pages; i++) {
 		spinlock_t *ptl;	/* the PTE table's lock */
 		pte_t *ptep;
 
@@ -630,6 +865,7 @@ static int lazyfree_repair_pte(pte_t *ptep, unsigned long addr,
 		fx->repaired++;
 	}
 	fx->present[lazyfree_walk_mm(walk)]++;
+	fx->page_ptes[i]++;
 	return 0;
 }
 
@@ -645,6 +881,7 @@ static void lazyfree_repair_ptes(struct lazyfree_fixture *fx)
 
 	fx->repaired = 0;
 	memset(fx->present, 0, sizeof(fx->present));
+	memset(fx->page_ptes, 0, sizeof(fx->page_ptes));
 	lazyfree_walk_mms(fx, &lazyfree_repair_ops);
 	if (fx->repaired)
 		kunit_info(fx->test, "repaired %u PTEs that mapped another page\n",
@@ -661,6 +898,48 @@ static void lazyfree_repair_ptes(struct lazyfree_fixture *fx)
 	}
 }
 
+/*
+ * After lazyfree_repair_ptes(), and only while the test holds a reference
+ * to the folio: make the folio's mapcounts and references agree with the
+ * PTEs that map it.  A batch that ran past the end of the page table
+ * dropped them for entries it did not own; when the rmap walk then met the
+ * real entries it dropped them once more, below zero.  This reaches into
+ * rmap's counters as a debugger would, and logs what it changed.  (With
+ * CONFIG_MM_ID the per-mm counts would need the same; UML has no MM_ID.)
+ */
+static void lazyfree_repair_folio(struct lazyfree_fixture *fx)
+{
+	struct folio *folio = fx->folio;
+	unsigned int i, pages = 0, wrong = 0;
+	int mapped = 0, delta;
+
+	for (i = 0; i < fx->nr_pages; i++) {
+		struct page *page = folio_page(folio, i);
+
+		mapped += fx->page_ptes[i];
+		pages += !!fx->page_ptes[i];
+		if (IS_ENABLED(CONFIG_PAGE_MAPCOUNT) &&
+		    atomic_read(&page->_mapcount) + 1 != fx->page_ptes[i]) {
+			atomic_set(&page->_mapcount, fx->page_ptes[i] - 1);
+			wrong++;
+		}
+	}
+	delta = mapped - folio_large_mapcount(folio);
+	if (!delta && !wrong)
+		return;
+
+	atomic_set(&folio->_large_mapcount, mapped - 1);
+	if (IS_ENABLED(CONFIG_PAGE_MAPCOUNT))
+		atomic_set(&folio->_nr_pages_mapped, pages);
+	if (delta > 0)
+		folio_ref_add(folio, delta);
+	else
+		folio_ref_sub(folio, -delta);
+	kunit_info(fx->test,
+		   "repaired the folio's mapcount (%d pages' own) and references by %+d to match its %d PTEs\n",
+		   wrong, delta, mapped);
+}
+
 static void lazyfree_mmput(void *mm)
 {
 	mmput(mm);
@@ -670,18 +949,25 @@ static void lazyfree_mmput(void *mm)
  * Share the folio with a second mm the way fork() does: dup_mmap() copies
  * the VMAs and their anon_vma chains and copy_page_range() the PTEs, which
  * write-protects them in both mms (COW).  The child mm is attached to no
- * task; a KUnit action drops it, zapping its PTEs.
+ * task; a KUnit action drops it, zapping its PTEs.  The child's first page
+ * table is installed beforehand, with its canary, for dup_mmap() to fill.
  */
 static void lazyfree_fork(struct lazyfree_fixture *fx)
 {
 	struct kunit *test = fx->test;
 	struct mm_struct *child;
+	bool ok;
 	int ret;
 
 	child = mm_alloc();
 	KUNIT_ASSERT_NOT_NULL(test, child);
 	ret = kunit_add_action_or_reset(test, lazyfree_mmput, child);
 	KUNIT_ASSERT_EQ(test, ret, 0);
+	/* copy_pte_range() fills a page table it finds in place. */
+	mmap_write_lock(child);
+	ok = lazyfree_install_table_pair(fx, child, fx->nr_mms);
+	mmap_write_unlock(child);
+	KUNIT_ASSERT_TRUE_MSG(test, ok, "no page table with a canary in the child");
 	ret = dup_mmap(child, fx->mm);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "dup_mmap() failed");
 	fx->mms[fx->nr_mms] = child;
@@ -814,14 +1100,20 @@ static void lazyfree_unpin(struct lazyfree_fixture *fx, struct page *page)
 	fx->pins--;
 }
 
+/* Right before an unmap: record every PTE, arm the canaries. */
+static void lazyfree_snapshot(struct lazyfree_fixture *fx)
+{
+	lazyfree_walk_mms(fx, &lazyfree_save_ops);
+	lazyfree_arm_canaries(fx);
+}
+
 /*
  * What shrink_folio_list() does to a lazyfree large folio it wants to free:
  * try_to_unmap() on the locked, isolated folio, then flush the TLB batch.
- * The PTEs are recorded first for lazyfree_check_pte().
  */
 static void lazyfree_try_to_unmap(struct lazyfree_fixture *fx)
 {
-	lazyfree_walk_mms(fx, &lazyfree_save_ops);
+	lazyfree_snapshot(fx);
 
 	folio_lock(fx->folio);
 	try_to_unmap(fx->folio, LAZYFREE_TTU_FLAGS);
@@ -1096,8 +1388,10 @@ static bool lazyfree_unmap_and_expect(struct lazyfree_fixture *fx,
 	lazyfree_try_to_unmap(fx);
 	lazyfree_model(l, fx, trigger, exp);
 	ok = lazyfree_expect_ptes(fx, exp);
+	ok = lazyfree_expect_canaries(fx) && ok;
 	lazyfree_expect_folio(fx, exp, 1, false);
 	lazyfree_repair_ptes(fx);
+	lazyfree_repair_folio(fx);
 	return ok;
 }
 
@@ -1142,7 +1436,7 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 	lazyfree_model(l, fx, trigger, exp);
 	freed = bitmap_empty(exp->mapped, fx->nr_pages);
 
-	lazyfree_walk_mms(fx, &lazyfree_save_ops);
+	lazyfree_snapshot(fx);
 	lazyfreed = lazyfree_pglazyfreed(test);
 	kunit_remove_action(test, lazyfree_putback_folio, fx->folio);
 	list_add(&fx->folio->lru, &folio_list);
@@ -1154,6 +1448,7 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 	KUNIT_EXPECT_EQ_MSG(test, lazyfreed, freed ? fx->nr_pages : 0,
 			    "PGLAZYFREED");
 	ok = lazyfree_expect_ptes(fx, exp);
+	ok = lazyfree_expect_canaries(fx) && ok;
 	if (!ok || freed) {
 		lazyfree_repair_ptes(fx);
 		return ok;
@@ -1166,6 +1461,7 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 	lru_add_drain_all();
 	lazyfree_expect_folio(fx, exp, 1, true);
 	lazyfree_repair_ptes(fx);
+	lazyfree_repair_folio(fx);
 	kunit_release_action(test, lazyfree_put_folio, fx->folio);
 	return true;
 }
@@ -1310,6 +1606,7 @@ static void lazyfree_resolve(const struct lazyfree_param *param,
 	const struct lazyfree_scenario *sc = param->sc;
 	unsigned int quarter;
 
+	memset(l, 0, sizeof(*l));	/* comparable with memcmp() */
 	l->order = param->order;
 	l->nr = 1U << param->order;
 	quarter = max(1U, l->nr / 4);
@@ -1362,6 +1659,27 @@ static void lazyfree_describe(const struct lazyfree_param *param, char *desc)
 			  lazyfree_trigger_names[l.trigger], l.at);
 }
 
+/* Whether @param resolves to the same layout as one of @rows' params. */
+static bool lazyfree_param_is_dup(const struct lazyfree_params *rows,
+				  const struct lazyfree_param *param)
+{
+	struct lazyfree_layout a, b;
+	unsigned int i;
+
+	lazyfree_resolve(param, &a);
+	for (i = 0; i < rows->nr; i++) {
+		lazyfree_resolve(&rows->params[i], &b);
+		if (!memcmp(&a, &b, sizeof(a)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Every row at every order it runs at, each layout once: at small orders
+ * some positions coincide (at order 1, the second PTE is also the half and
+ * the last one), and such a row would only repeat an earlier one.
+ */
 static const void *lazyfree_next_param(struct lazyfree_params *rows,
 				       const void *prev, char *desc)
 {
@@ -1372,8 +1690,12 @@ static const void *lazyfree_next_param(struct lazyfree_params *rows,
 		for (i = 0; i < rows->nr_rows; i++) {
 			order = max(1U, rows->table[i].min_order);
 			for (; order < PMD_ORDER; order++) {
-				rows->params[rows->nr].sc = &rows->table[i];
-				rows->params[rows->nr++].order = order;
+				struct lazyfree_param *p = &rows->params[rows->nr];
+
+				p->sc = &rows->table[i];
+				p->order = order;
+				if (!lazyfree_param_is_dup(rows, p))
+					rows->nr++;
 			}
 		}
 	}
