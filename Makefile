@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Front door.  `make run` builds a UML kernel with the suite and runs it;
-# `make check` runs the project's own tests.  See README.md.
+# `make check` runs the project's own tests; `make check-debug` runs the
+# suite 20 times on a debug kernel (KASAN, lockdep, page poisoning);
+# `make bench` measures the loops against a bare kunit.py baseline.  See
+# README.md.
 #
 # Variables (all optional):
 #   KERNEL_SRC=DIR      your kernel tree (default: Debian's linux-source-7.3,
@@ -11,17 +14,25 @@
 #   CARRIED_FIXES=1     also apply patches/*.patch to KERNEL_SRC
 #   MUTANT=FILE         run with one tests/mutants/ patch applied (cached tree)
 #   JOBS=N              parallel build jobs
+#   FLAVOUR=debug       make run with kunitconfig.debug too (own build dir)
+#   REPEAT=N            make run: boot the kernel N times
 #   GOOD=rev BAD=rev    for `make bisect` (KERNEL_SRC must be a git tree)
 
-export KERNEL_SRC KERNEL_VERSION CARRIED_FIXES MUTANT JOBS CACHE_DIR
+export KERNEL_SRC KERNEL_VERSION CARRIED_FIXES MUTANT JOBS CACHE_DIR FLAVOUR REPEAT
 
-.PHONY: run check bisect install uninstall get-kernel help
+.PHONY: run check check-debug bench bisect install uninstall get-kernel help
 
 run:
 	@scripts/run $(FILTER)
 
 check:
 	@scripts/check
+
+check-debug:
+	@CHECK_STEPS=debug scripts/check
+
+bench:
+	@scripts/bench
 
 bisect:
 	@scripts/bisect "$(GOOD)" "$(BAD)"

@@ -158,6 +158,7 @@ enum lazyfree_trigger {
  * @fork: share the folio with a second mm, copied by dup_mmap() as fork()
  *	does, before reclaim
  * @min_order: smallest order for which the positions above are distinct
+ * @reclaim: also run the row through reclaim_pages()
  */
 struct lazyfree_scenario {
 	enum lazyfree_layout_kind kind;
@@ -168,6 +169,7 @@ struct lazyfree_scenario {
 	enum lazyfree_pos at;
 	bool fork;
 	unsigned int min_order;
+	bool reclaim;
 };
 
 /**
@@ -207,6 +209,9 @@ struct lazyfree_layout {
  *	holds the reference reclaim would hold after isolating it from the
  *	LRU, so folio_ref_count() is 1 plus the number of PTEs mapping it
  * @pfn: folio_pfn(@folio), also usable once reclaim freed the folio
+ * @isolated: the fixture holds the isolation reference (reclaim_pages()
+ *	takes it over)
+ * @freed: reclaim_pages() freed the folio
  * @addr: user address of the folio's first page, in every mm
  * @nr_pages: folio_nr_pages(@folio)
  * @rss_base: MM_ANONPAGES of each mm before the folio was mapped there
@@ -231,6 +236,8 @@ struct lazyfree_fixture {
 	unsigned int nr_mms;
 	struct folio *folio;
 	unsigned long pfn;
+	bool isolated;
+	bool freed;
 	unsigned long addr;
 	unsigned int nr_pages;
 	long rss_base[LAZYFREE_MAX_MMS];
@@ -256,6 +263,15 @@ struct lazyfree_expect {
 	bool swapbacked;
 	bool dirty;
 };
+
+/*
+ * Folios the fixture allocated, and folios that were then freed: by
+ * reclaim_pages(), or by the test dropping the last reference once every
+ * mapping was gone (see lazyfree_expect_released()).  suite_exit reports
+ * both; in a passing run they are equal.
+ */
+static unsigned int lazyfree_folios_made;
+static unsigned int lazyfree_folios_freed;
 
 static u8 lazyfree_pattern(unsigned int page)
 {
@@ -555,9 +571,9 @@ static unsigned int lazyfree_check_canary(struct lazyfree_fixture *fx,
 	kunmap_local(canary);
 	if (ptep)
 		pte_unmap_unlock(ptep, ptl);
-	mmap_read_unlock(fx->mms[k]);
 	if (*cleared)
 		flush_tlb_mm(fx->mms[k]);
+	mmap_read_unlock(fx->mms[k]);
 	return bad;
 }
 
@@ -717,6 +733,7 @@ static void lazyfree_map_folio(struct lazyfree_fixture *fx, unsigned int order)
 
 	fx->folio = folio;
 	fx->pfn = folio_pfn(folio);
+	lazyfree_folios_made++;
 	fx->rss_base[0] = get_mm_counter(fx->mm, MM_ANONPAGES);
 	mapped = lazyfree_install_ptes(fx, vma);
 	mmap_read_unlock(fx->mm);
@@ -829,8 +846,8 @@ static void lazyfree_wrprotect(struct lazyfree_fixture *fx, unsigned int i)
 {
 	mmap_read_lock(fx->mm);
 	lazyfree_walk_range(fx, i, 1, &lazyfree_wrprotect_ops);
-	mmap_read_unlock(fx->mm);
 	flush_tlb_mm(fx->mm);
+	mmap_read_unlock(fx->mm);
 }
 
 /*
@@ -887,7 +904,10 @@ static void lazyfree_repair_ptes(struct lazyfree_fixture *fx)
 		kunit_info(fx->test, "repaired %u PTEs that mapped another page\n",
 			   fx->repaired);
 	for (k = 0; k < fx->nr_mms; k++) {
+		/* UML's flush_tlb_mm() walks the VMAs: under the mmap lock. */
+		mmap_read_lock(fx->mms[k]);
 		flush_tlb_mm(fx->mms[k]);
+		mmap_read_unlock(fx->mms[k]);
 		delta = fx->rss_base[k] + fx->present[k] -
 			get_mm_counter(fx->mms[k], MM_ANONPAGES);
 		if (delta) {
@@ -999,6 +1019,7 @@ static void lazyfree_isolate(struct lazyfree_fixture *fx)
 	ret = kunit_add_action_or_reset(test, lazyfree_putback_folio,
 					fx->folio);
 	KUNIT_ASSERT_EQ(test, ret, 0);
+	fx->isolated = true;
 }
 
 /**
@@ -1439,8 +1460,10 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 	lazyfree_snapshot(fx);
 	lazyfreed = lazyfree_pglazyfreed(test);
 	kunit_remove_action(test, lazyfree_putback_folio, fx->folio);
+	fx->isolated = false;
 	list_add(&fx->folio->lru, &folio_list);
 	reclaimed = reclaim_pages(&folio_list);
+	fx->freed = reclaimed;
 	lazyfreed = lazyfree_pglazyfreed(test) - lazyfreed;
 
 	KUNIT_EXPECT_EQ_MSG(test, reclaimed, freed ? fx->nr_pages : 0,
@@ -1466,77 +1489,111 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 	return true;
 }
 
-#define LAZYFREE_ROW(_kind, _split, _hole, _wp, _trigger, _at, _min_order) { \
+/*
+ * The end of a case that got this far.  Unless reclaim freed the folio,
+ * remove every mapping (munmap in the test's mm, drop the child mm): then
+ * the test's own reference must be the only one left, and no mapcount, or
+ * the kernel under test leaked one.  Dropping that reference frees the
+ * folio.
+ */
+static void lazyfree_expect_released(struct lazyfree_fixture *fx)
+{
+	struct folio *folio = fx->folio;
+	struct kunit *test = fx->test;
+	bool released;
+	int ret;
+
+	if (fx->freed) {
+		lazyfree_folios_freed++;
+		return;
+	}
+	if (!fx->isolated) {
+		folio_get(folio);	/* mapped: see the last attempt */
+		ret = kunit_add_action_or_reset(test, lazyfree_put_folio, folio);
+		KUNIT_ASSERT_EQ(test, ret, 0);
+	}
+	ret = vm_munmap(fx->addr, fx->nr_pages * PAGE_SIZE);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "munmap() of the folio's range");
+	if (fx->nr_mms > 1)
+		kunit_release_action(test, lazyfree_mmput, fx->mms[1]);
+	fx->nr_mms = 1;
+	lru_add_drain_all();
+
+	released = !folio_mapped(folio) && folio_ref_count(folio) == 1;
+	KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(folio), 0,
+			    "folio_mapcount() with every mm gone");
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), 1,
+			    "folio_ref_count() with every mm gone: only the test's own reference may be left");
+	if (fx->isolated)
+		kunit_release_action(test, lazyfree_putback_folio, folio);
+	else
+		kunit_release_action(test, lazyfree_put_folio, folio);
+	lazyfree_folios_freed += released;
+}
+
+#define LAZYFREE_ROW(_kind, _split, _hole, _wp, _trigger, _at, _min_order, _reclaim) { \
 	.kind = LAZYFREE_##_kind, .split = LAZYFREE_POS_##_split,	\
 	.hole = LAZYFREE_HOLE_##_hole, .wrprotect = LAZYFREE_POS_##_wp,	\
 	.trigger = LAZYFREE_##_trigger, .at = LAZYFREE_POS_##_at,	\
-	.min_order = _min_order }
+	.min_order = _min_order, .reclaim = _reclaim }
 
-#define LAZYFREE_FORK_ROW(_kind, _split, _trigger, _at) {		\
+#define LAZYFREE_FORK_ROW(_kind, _split, _trigger, _at, _reclaim) {	\
 	.kind = LAZYFREE_##_kind, .split = LAZYFREE_POS_##_split,	\
 	.wrprotect = LAZYFREE_POS_NONE, .trigger = LAZYFREE_##_trigger,	\
-	.at = LAZYFREE_POS_##_at, .fork = true, .min_order = 1 }
+	.at = LAZYFREE_POS_##_at, .fork = true, .min_order = 1,	\
+	.reclaim = _reclaim }
 
 /*
  * The scenario table; each row runs for every order from max(1, min_order)
- * to PMD_ORDER - 1.  A row's min_order is the smallest order at which its
- * positions are distinct PTEs (e.g. a hole in the middle with mapped PTEs
- * on both sides needs four pages); smaller orders have no such layout.
+ * to PMD_ORDER - 1, through try_to_unmap() and, where its last column says
+ * so, through reclaim_pages() too.  A row's min_order is the smallest order
+ * at which its positions are distinct PTEs (e.g. a hole in the middle with
+ * mapped PTEs on both sides needs four pages); smaller orders have no such
+ * layout.
  */
 static const struct lazyfree_scenario lazyfree_scenarios[] = {
 	/* Fully inside one page table: one batch. */
-	LAZYFREE_ROW(IN_TABLE, NONE, NONE, NONE, CLEAN, NONE, 1),
-	LAZYFREE_ROW(IN_TABLE, NONE, NONE, NONE, REDIRTY, LAST, 1),
-	LAZYFREE_ROW(IN_TABLE, NONE, NONE, NONE, PIN, FIRST, 1),
+	LAZYFREE_ROW(IN_TABLE, NONE, NONE, NONE, CLEAN, NONE, 1, true),
+	LAZYFREE_ROW(IN_TABLE, NONE, NONE, NONE, REDIRTY, LAST, 1, false),
+	LAZYFREE_ROW(IN_TABLE, NONE, NONE, NONE, PIN, FIRST, 1, true),
 	/* Straddling a PMD: 1 + rest, half + half, rest + 1. */
-	LAZYFREE_ROW(PMD_STRADDLE, SECOND, NONE, NONE, CLEAN, NONE, 1),
-	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, NONE, CLEAN, NONE, 1),
-	LAZYFREE_ROW(PMD_STRADDLE, LAST, NONE, NONE, CLEAN, NONE, 1),
-	LAZYFREE_ROW(PMD_STRADDLE, SECOND, NONE, NONE, REDIRTY, LAST, 1),
-	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, NONE, REDIRTY, LAST, 1),
-	LAZYFREE_ROW(PMD_STRADDLE, LAST, NONE, NONE, REDIRTY, LAST, 1),
-	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, NONE, REDIRTY, FIRST, 1),
-	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, NONE, PIN, LAST, 1),
+	LAZYFREE_ROW(PMD_STRADDLE, SECOND, NONE, NONE, CLEAN, NONE, 1, false),
+	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, NONE, CLEAN, NONE, 1, true),
+	LAZYFREE_ROW(PMD_STRADDLE, LAST, NONE, NONE, CLEAN, NONE, 1, false),
+	LAZYFREE_ROW(PMD_STRADDLE, SECOND, NONE, NONE, REDIRTY, LAST, 1, false),
+	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, NONE, REDIRTY, LAST, 1, true),
+	LAZYFREE_ROW(PMD_STRADDLE, LAST, NONE, NONE, REDIRTY, LAST, 1, false),
+	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, NONE, REDIRTY, FIRST, 1, false),
+	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, NONE, PIN, LAST, 1, false),
 	/* Straddling a VMA end, both VMAs unlocked: two batches. */
-	LAZYFREE_ROW(VMA_STRADDLE, HALF, NONE, NONE, CLEAN, NONE, 1),
-	LAZYFREE_ROW(VMA_STRADDLE, SECOND, NONE, NONE, REDIRTY, LAST, 1),
-	LAZYFREE_ROW(VMA_STRADDLE, HALF, NONE, NONE, REDIRTY, LAST, 1),
+	LAZYFREE_ROW(VMA_STRADDLE, HALF, NONE, NONE, CLEAN, NONE, 1, true),
+	LAZYFREE_ROW(VMA_STRADDLE, SECOND, NONE, NONE, REDIRTY, LAST, 1, false),
+	LAZYFREE_ROW(VMA_STRADDLE, HALF, NONE, NONE, REDIRTY, LAST, 1, false),
 	/* Straddling a VMA end, the second VMA mlocked. */
-	LAZYFREE_ROW(VMA_STRADDLE_MLOCKED, HALF, NONE, NONE, CLEAN, NONE, 1),
-	LAZYFREE_ROW(VMA_STRADDLE_MLOCKED, SECOND, NONE, NONE, CLEAN, NONE, 1),
-	LAZYFREE_ROW(VMA_STRADDLE_MLOCKED, LAST, NONE, NONE, CLEAN, NONE, 1),
+	LAZYFREE_ROW(VMA_STRADDLE_MLOCKED, HALF, NONE, NONE, CLEAN, NONE, 1, false),
+	LAZYFREE_ROW(VMA_STRADDLE_MLOCKED, SECOND, NONE, NONE, CLEAN, NONE, 1, false),
+	LAZYFREE_ROW(VMA_STRADDLE_MLOCKED, LAST, NONE, NONE, CLEAN, NONE, 1, false),
 	/* Partly mapped: only the mapped runs are unmapped. */
-	LAZYFREE_ROW(IN_TABLE, NONE, HEAD, NONE, CLEAN, NONE, 1),
-	LAZYFREE_ROW(IN_TABLE, NONE, MIDDLE, NONE, CLEAN, NONE, 2),
-	LAZYFREE_ROW(IN_TABLE, NONE, TAIL, NONE, CLEAN, NONE, 1),
-	LAZYFREE_ROW(IN_TABLE, NONE, MIDDLE, NONE, REDIRTY, LAST, 2),
-	LAZYFREE_ROW(PMD_STRADDLE, HALF, HEAD, NONE, REDIRTY, LAST, 2),
+	LAZYFREE_ROW(IN_TABLE, NONE, HEAD, NONE, CLEAN, NONE, 1, false),
+	LAZYFREE_ROW(IN_TABLE, NONE, MIDDLE, NONE, CLEAN, NONE, 2, true),
+	LAZYFREE_ROW(IN_TABLE, NONE, TAIL, NONE, CLEAN, NONE, 1, false),
+	LAZYFREE_ROW(IN_TABLE, NONE, MIDDLE, NONE, REDIRTY, LAST, 2, false),
+	LAZYFREE_ROW(PMD_STRADDLE, HALF, HEAD, NONE, REDIRTY, LAST, 2, false),
 	/* Mixed write bits: batches split around the write-protected PTE. */
-	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, QUARTER, CLEAN, NONE, 2),
-	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, QUARTER, REDIRTY, FIRST, 2),
-	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, QUARTER, REDIRTY, AFTER_QUARTER, 3),
-	LAZYFREE_ROW(IN_TABLE, NONE, NONE, SECOND, REDIRTY, FIRST, 1),
-	LAZYFREE_ROW(IN_TABLE, NONE, NONE, FIRST, REDIRTY, LAST, 1),
+	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, QUARTER, CLEAN, NONE, 2, false),
+	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, QUARTER, REDIRTY, FIRST, 2, false),
+	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, QUARTER, REDIRTY, AFTER_QUARTER, 3, false),
+	LAZYFREE_ROW(IN_TABLE, NONE, NONE, SECOND, REDIRTY, FIRST, 1, false),
+	LAZYFREE_ROW(IN_TABLE, NONE, NONE, FIRST, REDIRTY, LAST, 1, false),
 	/*
 	 * Shared with a second mm over fork (no redirty: a write would COW);
 	 * the rmap walk visits both mms' VMAs in an order the test does not
 	 * choose, so only rows whose end state does not depend on it.
 	 */
-	LAZYFREE_FORK_ROW(IN_TABLE, NONE, CLEAN, NONE),
-	LAZYFREE_FORK_ROW(PMD_STRADDLE, HALF, CLEAN, NONE),
-	LAZYFREE_FORK_ROW(VMA_STRADDLE, HALF, CLEAN, NONE),
-	LAZYFREE_FORK_ROW(IN_TABLE, NONE, PIN, LAST),
-};
-
-/* The rows that also go through reclaim_pages(). */
-static const struct lazyfree_scenario lazyfree_reclaim_scenarios[] = {
-	LAZYFREE_ROW(IN_TABLE, NONE, NONE, NONE, CLEAN, NONE, 1),
-	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, NONE, CLEAN, NONE, 1),
-	LAZYFREE_ROW(VMA_STRADDLE, HALF, NONE, NONE, CLEAN, NONE, 1),
-	LAZYFREE_ROW(IN_TABLE, NONE, MIDDLE, NONE, CLEAN, NONE, 2),
-	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, NONE, REDIRTY, LAST, 1),
-	LAZYFREE_ROW(IN_TABLE, NONE, NONE, NONE, PIN, FIRST, 1),
-	LAZYFREE_FORK_ROW(PMD_STRADDLE, HALF, CLEAN, NONE),
+	LAZYFREE_FORK_ROW(IN_TABLE, NONE, CLEAN, NONE, false),
+	LAZYFREE_FORK_ROW(PMD_STRADDLE, HALF, CLEAN, NONE, true),
+	LAZYFREE_FORK_ROW(VMA_STRADDLE, HALF, CLEAN, NONE, false),
+	LAZYFREE_FORK_ROW(IN_TABLE, NONE, PIN, LAST, false),
 };
 
 /**
@@ -1555,10 +1612,12 @@ struct lazyfree_param {
  * @nr_rows: ARRAY_SIZE(@table)
  * @params: filled on first use: every row at every order it runs at
  * @nr: how many of @params are filled
+ * @reclaim_only: only the rows marked for reclaim_pages()
  */
 struct lazyfree_params {
 	const struct lazyfree_scenario *table;
 	unsigned int nr_rows;
+	bool reclaim_only;
 	struct lazyfree_param *params;
 	unsigned int nr;
 };
@@ -1566,7 +1625,7 @@ struct lazyfree_params {
 static struct lazyfree_param
 lazyfree_unmap_params[ARRAY_SIZE(lazyfree_scenarios) * PMD_ORDER];
 static struct lazyfree_param
-lazyfree_reclaim_params[ARRAY_SIZE(lazyfree_reclaim_scenarios) * PMD_ORDER];
+lazyfree_reclaim_params[ARRAY_SIZE(lazyfree_scenarios) * PMD_ORDER];
 
 static struct lazyfree_params lazyfree_unmap_rows = {
 	.table = lazyfree_scenarios,
@@ -1575,9 +1634,10 @@ static struct lazyfree_params lazyfree_unmap_rows = {
 };
 
 static struct lazyfree_params lazyfree_reclaim_rows = {
-	.table = lazyfree_reclaim_scenarios,
-	.nr_rows = ARRAY_SIZE(lazyfree_reclaim_scenarios),
+	.table = lazyfree_scenarios,
+	.nr_rows = ARRAY_SIZE(lazyfree_scenarios),
 	.params = lazyfree_reclaim_params,
+	.reclaim_only = true,
 };
 
 static unsigned int lazyfree_pos(enum lazyfree_pos pos, unsigned int nr)
@@ -1688,6 +1748,8 @@ static const void *lazyfree_next_param(struct lazyfree_params *rows,
 
 	if (!rows->nr) {
 		for (i = 0; i < rows->nr_rows; i++) {
+			if (rows->reclaim_only && !rows->table[i].reclaim)
+				continue;
 			order = max(1U, rows->table[i].min_order);
 			for (; order < PMD_ORDER; order++) {
 				struct lazyfree_param *p = &rows->params[rows->nr];
@@ -1775,6 +1837,7 @@ static void lazyfree_run_scenario(struct kunit *test, enum lazyfree_entry entry)
 		lazyfree_attempt(fx, &l, LAZYFREE_CLEAN, entry);
 		break;
 	}
+	lazyfree_expect_released(fx);
 }
 
 static void try_to_unmap_scenarios(struct kunit *test)
@@ -1803,6 +1866,8 @@ static ktime_t rmap_lazyfree_batch_start;
 static int rmap_lazyfree_batch_suite_init(struct kunit_suite *suite)
 {
 	rmap_lazyfree_batch_start = ktime_get();
+	lazyfree_folios_made = 0;
+	lazyfree_folios_freed = 0;
 	return 0;
 }
 
@@ -1811,6 +1876,8 @@ static void rmap_lazyfree_batch_suite_exit(struct kunit_suite *suite)
 {
 	pr_info("%s: suite ran in %lld ms\n", suite->name,
 		ktime_ms_delta(ktime_get(), rmap_lazyfree_batch_start));
+	pr_info("%s: %u folios made, %u freed\n", suite->name,
+		lazyfree_folios_made, lazyfree_folios_freed);
 }
 
 static struct kunit_suite rmap_lazyfree_batch_test_suite = {
