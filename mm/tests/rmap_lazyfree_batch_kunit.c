@@ -34,6 +34,7 @@
 #include <kunit/test.h>
 #include <linux/bitmap.h>
 #include <linux/highmem.h>
+#include <linux/hugetlb.h>
 #include <linux/mm.h>
 #include <linux/mm_inline.h>
 #include <linux/mman.h>
