@@ -37,3 +37,8 @@ suite_cases() {
 	sed -n 's/^[[:space:]]*KUNIT_CASE[A-Z_]*(\([a-z0-9_]*\).*/\1/p' \
 		"$REPO_ROOT"/mm/tests/*.c
 }
+
+# suite_ms LOG...: the suite's in-kernel run time (ms) in each kernel log.
+suite_ms() {
+	sed -n "s/.*$SUITE: suite ran in \([0-9]*\) ms.*/\1/p" "$@"
+}
