@@ -14,11 +14,13 @@
 #   CARRIED_FIXES=1     also apply patches/*.patch to KERNEL_SRC
 #   MUTANT=FILE         run with one tests/mutants/ patch applied (cached tree)
 #   JOBS=N              parallel build jobs
+#   ARCH=x86_64         make run under QEMU with real mTHP (default: um)
+#   ACCEL=kvm|tcg       ARCH=x86_64: skip the KVM probe
 #   FLAVOUR=debug       make run with kunitconfig.debug too (own build dir)
 #   REPEAT=N            make run: boot the kernel N times
 #   GOOD=rev BAD=rev    for `make bisect` (KERNEL_SRC must be a git tree)
 
-export KERNEL_SRC KERNEL_VERSION CARRIED_FIXES MUTANT JOBS CACHE_DIR FLAVOUR REPEAT
+export ARCH ACCEL KERNEL_SRC KERNEL_VERSION CARRIED_FIXES MUTANT JOBS CACHE_DIR FLAVOUR REPEAT
 
 .PHONY: run check check-debug bench bisect install uninstall get-kernel help
 

@@ -32,10 +32,19 @@ suite_files() {
 	(cd "$REPO_ROOT/mm/tests" && ls -- *.c)
 }
 
-# suite_cases: the case names the suite must run, from its KUNIT_CASE lines.
+# suite_cases [ARCH]: the case names the suite must run on ARCH (default
+# um), from its KUNIT_CASE lines; those under "#if LAZYFREE_CAN_FAULT" run
+# on x86_64 only.
 suite_cases() {
-	sed -n 's/^[[:space:]]*KUNIT_CASE[A-Z_]*(\([a-z0-9_]*\).*/\1/p' \
-		"$REPO_ROOT"/mm/tests/*.c
+	awk -v arch="${1:-um}" '
+		/^#if LAZYFREE_CAN_FAULT/ { fault = 1; next }
+		/^#endif/ { fault = 0; next }
+		fault && arch != "x86_64" { next }
+		match($0, /^[[:space:]]*KUNIT_CASE[A-Z_]*\([a-z0-9_]*/) {
+			c = substr($0, RSTART, RLENGTH)
+			sub(/.*\(/, "", c)
+			print c
+		}' "$REPO_ROOT"/mm/tests/*.c
 }
 
 # suite_ms LOG...: the suite's in-kernel run time (ms) in each kernel log.

@@ -29,6 +29,11 @@
  * from a fault there.  The fixture builds the folio the way the mTHP fault
  * path maps one (see map_anon_folio_pte_nopf() in mm/memory.c) and makes it
  * lazyfree the way madvise_free_pte_range() does for an exclusive folio.
+ * Where mTHP is real (x86_64 with THP, booted with thp_anon=), every row
+ * also runs on a folio the kernel made itself: a write fault, MADV_FREE,
+ * and mremap() to the layout; fault_fidelity compares the two fixtures
+ * field by field.  With CONFIG_MEM_SOFT_DIRTY, rows with mixed soft-dirty
+ * bits check that a restored batch keeps each PTE's bit.
  */
 
 #include <kunit/test.h>
@@ -48,6 +53,22 @@
 #include <asm/tlbflush.h>
 
 #include "../internal.h"
+
+/*
+ * Whether the kernel itself maps large anon folios on a fault here, and the
+ * suite can move them with mremap() (reached through the syscall table,
+ * which it knows how to call on x86_64 only).
+ */
+#if defined(CONFIG_TRANSPARENT_HUGEPAGE) && defined(CONFIG_X86_64)
+#define LAZYFREE_CAN_FAULT	1
+#include <linux/unistd.h>
+#include <asm/syscall.h>
+#else
+#define LAZYFREE_CAN_FAULT	0
+#endif
+
+/* Smallest order the mTHP fault path maps (THP_ORDERS_ALL_ANON). */
+#define LAZYFREE_MIN_FAULT_ORDER	2
 
 /* Largest folio the fixture maps: one whole page table. */
 #define LAZYFREE_MAX_PAGES	PTRS_PER_PTE
@@ -96,6 +117,19 @@ enum lazyfree_layout_kind {
 	 * | 0 1 ... s-1 ] s ... n-1 (VM_LOCKED) |
 	 */
 	LAZYFREE_VMA_STRADDLE_MLOCKED,
+};
+
+/**
+ * enum lazyfree_source - who makes the folio
+ * @LAZYFREE_HAND_BUILT: the fixture, as the mTHP fault path and MADV_FREE
+ *	would (lazyfree_map_folio(), lazyfree_madv_free()); every arch
+ * @LAZYFREE_FAULTED: the kernel: a write fault in a VMA of exactly the
+ *	folio's size, MADV_FREE, then mremap() to the layout's address
+ *	(lazyfree_fault_folio()); only where LAZYFREE_CAN_FAULT
+ */
+enum lazyfree_source {
+	LAZYFREE_HAND_BUILT,
+	LAZYFREE_FAULTED,
 };
 
 /**
@@ -154,6 +188,8 @@ enum lazyfree_trigger {
  * @split: for the straddling kinds, the first PTE after the boundary
  * @hole: PTEs zapped before reclaim, see &enum lazyfree_hole
  * @wrprotect: a PTE write-protected in the otherwise writable VMA
+ * @softclean: the first of the PTEs, up to the last one, whose soft-dirty
+ *	bit is cleared (rows only run with CONFIG_MEM_SOFT_DIRTY)
  * @trigger: see &enum lazyfree_trigger
  * @at: the PTE @trigger acts on
  * @fork: share the folio with a second mm, copied by dup_mmap() as fork()
@@ -166,6 +202,7 @@ struct lazyfree_scenario {
 	enum lazyfree_pos split;
 	enum lazyfree_hole hole;
 	enum lazyfree_pos wrprotect;
+	enum lazyfree_pos softclean;
 	enum lazyfree_trigger trigger;
 	enum lazyfree_pos at;
 	bool fork;
@@ -175,6 +212,7 @@ struct lazyfree_scenario {
 
 /**
  * struct lazyfree_layout - a scenario resolved for one folio order
+ * @source: who makes the folio, see &enum lazyfree_source
  * @order: folio order
  * @nr: 1 << @order, the number of pages and PTEs
  * @kind: as in &struct lazyfree_scenario
@@ -182,11 +220,14 @@ struct lazyfree_scenario {
  * @hole_start: first zapped PTE
  * @hole_len: number of zapped PTEs (0: none)
  * @wrprotect: the write-protected PTE, or UINT_MAX
+ * @softclean: PTEs from this one on have their soft-dirty bit cleared;
+ *	UINT_MAX for none
  * @trigger: as in &struct lazyfree_scenario
  * @at: the PTE @trigger acts on, or UINT_MAX
  * @fork: as in &struct lazyfree_scenario
  */
 struct lazyfree_layout {
+	enum lazyfree_source source;
 	unsigned int order;
 	unsigned int nr;
 	enum lazyfree_layout_kind kind;
@@ -194,6 +235,7 @@ struct lazyfree_layout {
 	unsigned int hole_start;
 	unsigned int hole_len;
 	unsigned int wrprotect;
+	unsigned int softclean;
 	enum lazyfree_trigger trigger;
 	unsigned int at;
 	bool fork;
@@ -636,6 +678,19 @@ static unsigned long lazyfree_folio_addr(unsigned long base,
 	return base;
 }
 
+/* Fill page i of @folio with lazyfree_pattern(i). */
+static void lazyfree_fill(struct folio *folio)
+{
+	unsigned int i;
+
+	for (i = 0; i < folio_nr_pages(folio); i++) {
+		void *kaddr = kmap_local_folio(folio, i * PAGE_SIZE);
+
+		memset(kaddr, lazyfree_pattern(i), PAGE_SIZE);
+		kunmap_local(kaddr);
+	}
+}
+
 static void lazyfree_putback_folio(void *folio)
 {
 	folio_putback_lru(folio);
@@ -694,21 +749,22 @@ static bool lazyfree_install_ptes(struct lazyfree_fixture *fx,
 	folio_add_lru_vma(fx->folio, vma);
 	lazyfree_walk(fx, &lazyfree_install_ops);
 	add_mm_counter(fx->mm, MM_ANONPAGES, fx->nr_pages);
+	count_mthp_stat(folio_order(fx->folio), MTHP_STAT_ANON_FAULT_ALLOC);
 	return true;
 }
 
 /*
  * Allocate the folio and map it at fx->addr the way the mTHP fault path
- * does: anon_vma_prepare(), vma_alloc_folio(order), uptodate, one reference
- * per PTE, folio_add_new_anon_rmap(RMAP_EXCLUSIVE), folio_add_lru_vma(),
- * dirty young PTEs, MM_ANONPAGES.  Page i is filled with lazyfree_pattern(i).
+ * does: anon_vma_prepare(), vma_alloc_folio(order), mem_cgroup_charge(),
+ * uptodate, one reference per PTE, folio_add_new_anon_rmap(RMAP_EXCLUSIVE),
+ * folio_add_lru_vma(), dirty young PTEs, MM_ANONPAGES, the mTHP
+ * anon_fault_alloc counter.  Page i is filled with lazyfree_pattern(i).
  */
 static void lazyfree_map_folio(struct lazyfree_fixture *fx, unsigned int order)
 {
 	struct kunit *test = fx->test;
 	struct vm_area_struct *vma;
 	struct folio *folio;
-	unsigned int i;
 	bool mapped;
 
 	mmap_read_lock(fx->mm);
@@ -724,12 +780,12 @@ static void lazyfree_map_folio(struct lazyfree_fixture *fx, unsigned int order)
 		mmap_read_unlock(fx->mm);
 		KUNIT_FAIL_AND_ABORT(test, "no order-%u folio", order);
 	}
-	for (i = 0; i < fx->nr_pages; i++) {
-		void *kaddr = kmap_local_folio(folio, i * PAGE_SIZE);
-
-		memset(kaddr, lazyfree_pattern(i), PAGE_SIZE);
-		kunmap_local(kaddr);
+	if (mem_cgroup_charge(folio, fx->mm, GFP_KERNEL)) {
+		mmap_read_unlock(fx->mm);
+		folio_put(folio);
+		KUNIT_FAIL_AND_ABORT(test, "cannot charge the order-%u folio", order);
 	}
+	lazyfree_fill(folio);
 	__folio_mark_uptodate(folio);
 
 	fx->folio = folio;
@@ -797,6 +853,138 @@ static void lazyfree_madv_free(struct lazyfree_fixture *fx)
 	lru_add_drain_all();
 	KUNIT_ASSERT_FALSE_MSG(test, folio_test_swapbacked(fx->folio),
 			       "folio_mark_lazyfree() left the folio swapbacked");
+}
+
+/*
+ * Clear the soft-dirty bit of a PTE the way clear_refs ("4" to
+ * /proc/PID/clear_refs) does, but without its write-protect: the PTE then
+ * differs from its neighbours in the soft-dirty bit only.
+ */
+static int lazyfree_softclean_pte(pte_t *ptep, unsigned long addr,
+				  unsigned long next, struct mm_walk *walk)
+{
+	pte_t old;
+
+	if (!pte_present(ptep_get(ptep)))
+		return 0;
+	old = ptep_modify_prot_start(walk->vma, addr, ptep);
+	ptep_modify_prot_commit(walk->vma, addr, ptep, old,
+				pte_clear_soft_dirty(old));
+	return 0;
+}
+
+static const struct mm_walk_ops lazyfree_softclean_ops = {
+	.pte_entry = lazyfree_softclean_pte,
+	.walk_lock = PGWALK_RDLOCK,
+};
+
+static void lazyfree_softclean(struct lazyfree_fixture *fx,
+			       const struct lazyfree_layout *layout)
+{
+	mmap_read_lock(fx->mm);
+	lazyfree_walk_range(fx, layout->softclean,
+			    fx->nr_pages - layout->softclean,
+			    &lazyfree_softclean_ops);
+	flush_tlb_mm(fx->mm);
+	mmap_read_unlock(fx->mm);
+}
+
+#if LAZYFREE_CAN_FAULT
+/* mremap(@from, @len, @len, MREMAP_MAYMOVE | MREMAP_FIXED, @to) */
+static long lazyfree_mremap(unsigned long from, unsigned long len,
+			    unsigned long to)
+{
+	unsigned long args[6] = { from, len, len,
+				  MREMAP_MAYMOVE | MREMAP_FIXED, to };
+	struct pt_regs regs = {};
+
+	syscall_set_arguments(current, &regs, args);
+	return sys_call_table[__NR_mremap](&regs);
+}
+#else
+static long lazyfree_mremap(unsigned long from, unsigned long len,
+			    unsigned long to)
+{
+	return -EOPNOTSUPP;
+}
+#endif
+
+/*
+ * A VMA of exactly @size bytes aligned to @size, with no neighbour it could
+ * merge with: cut out of a mapping three times as large.
+ */
+static unsigned long lazyfree_map_alone(struct kunit *test, unsigned long size)
+{
+	unsigned long uaddr, start;
+
+	uaddr = kunit_vm_mmap(test, NULL, 0, 3 * size, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	KUNIT_ASSERT_FALSE_MSG(test, !uaddr || IS_ERR_VALUE(uaddr),
+			       "kunit_vm_mmap() failed: %ld", (long)uaddr);
+	start = ALIGN(uaddr + 1, size);
+	KUNIT_ASSERT_EQ(test, vm_munmap(uaddr, start - uaddr), 0);
+	KUNIT_ASSERT_EQ(test, vm_munmap(start + size,
+					uaddr + 3 * size - start - size), 0);
+	return start;
+}
+
+/*
+ * Let the kernel make the folio (LAZYFREE_FAULTED): write-fault the first
+ * page of a VMA of exactly the folio's size and alignment, so that
+ * alloc_anon_folio() maps a folio of exactly @order (thp_anon= must enable
+ * that size), fill it, MADV_FREE it, and move it to fx->addr with mremap(),
+ * into a page table installed with its canary.  The folio is faulted where
+ * it is naturally aligned, as the fault path always places it: only the
+ * move makes it straddle a PMD.
+ */
+static void lazyfree_fault_folio(struct lazyfree_fixture *fx, unsigned int order)
+{
+	unsigned long size = PAGE_SIZE << order, from, pfn;
+	struct kunit *test = fx->test;
+	struct folio *folio;
+	bool installed;
+	long ret;
+	pte_t pte;
+
+	from = lazyfree_map_alone(test, size);
+	fx->rss_base[0] = get_mm_counter(fx->mm, MM_ANONPAGES);
+	mmap_read_lock(fx->mm);
+	ret = fixup_user_fault(fx->mm, from, FAULT_FLAG_WRITE, NULL);
+	mmap_read_unlock(fx->mm);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "write fault at %#lx failed", from);
+	pte = lazyfree_read_pte(fx->mm, from);
+	KUNIT_ASSERT_TRUE_MSG(test, pte_present(pte), "the fault mapped nothing");
+	pfn = pte_pfn(pte);
+	folio = pfn_folio(pfn);
+	KUNIT_ASSERT_EQ_MSG(test, folio_order(folio), order,
+			    "the fault mapped an order-%u folio: is the size enabled by thp_anon=?",
+			    folio_order(folio));
+	KUNIT_ASSERT_EQ_MSG(test, folio_pfn(folio), pfn,
+			    "the fault mapped the folio from its page %lu",
+			    pfn - folio_pfn(folio));
+	fx->folio = folio;
+	fx->pfn = pfn;
+	lazyfree_folios_made++;
+	lazyfree_fill(folio);
+
+	/* MADV_FREE marks only a folio already on the LRU lazyfree. */
+	lru_add_drain_all();
+	ret = do_madvise(fx->mm, from, size, MADV_FREE);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "MADV_FREE failed");
+	lru_add_drain_all();
+	KUNIT_ASSERT_FALSE_MSG(test, folio_test_swapbacked(folio),
+			       "MADV_FREE left the folio swapbacked");
+
+	mmap_read_lock(fx->mm);
+	installed = lazyfree_install_table_pair(fx, fx->mm, 0);
+	mmap_read_unlock(fx->mm);
+	KUNIT_ASSERT_TRUE_MSG(test, installed, "no page table with a canary at %#lx",
+			      fx->addr);
+	ret = lazyfree_mremap(from, size, fx->addr);
+	KUNIT_ASSERT_EQ_MSG(test, ret, (long)fx->addr, "mremap() to %#lx failed",
+			    fx->addr);
+	KUNIT_ASSERT_EQ_MSG(test, pte_pfn(lazyfree_read_pte(fx->mm, fx->addr)), pfn,
+			    "mremap() did not move the folio's first PTE");
 }
 
 /*
@@ -1029,10 +1217,12 @@ static void lazyfree_isolate(struct lazyfree_fixture *fx)
  * @layout: folio order and where its PTEs lie
  *
  * Gives the KUnit thread a user mm, maps a folio of @layout->order there as
- * the mTHP fault path would, zaps the layout's hole and write-protects its
- * PTE, makes the folio lazyfree as MADV_FREE would, splits the VMA where the
- * layout says, forks if it says so, and finally isolates the folio from the
- * LRU, as shrink_folio_list() has it when it calls try_to_unmap().
+ * the mTHP fault path would and makes it lazyfree as MADV_FREE would (or
+ * lets the kernel do both and moves the folio into place, see
+ * &enum lazyfree_source), zaps the layout's hole, write-protects its PTE,
+ * clears soft-dirty bits, splits the VMA where the layout says, forks if it
+ * says so, and finally isolates the folio from the LRU, as
+ * shrink_folio_list() has it when it calls try_to_unmap().
  *
  * The isolation reference is dropped by a KUnit action; the mappings go
  * with the mms.  Both happen even when the case fails half-way.
@@ -1057,12 +1247,18 @@ lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout
 	fx->nr_mms = 1;
 	fx->addr = lazyfree_folio_addr(base, layout);
 
-	lazyfree_map_folio(fx, layout->order);
+	if (layout->source == LAZYFREE_FAULTED) {
+		lazyfree_fault_folio(fx, layout->order);
+	} else {
+		lazyfree_map_folio(fx, layout->order);
+		lazyfree_madv_free(fx);
+	}
 	if (layout->hole_len)
 		lazyfree_zap_hole(fx, layout);
 	if (layout->wrprotect != UINT_MAX)
 		lazyfree_wrprotect(fx, layout->wrprotect);
-	lazyfree_madv_free(fx);
+	if (layout->softclean != UINT_MAX)
+		lazyfree_softclean(fx, layout);
 	if (layout->kind == LAZYFREE_VMA_STRADDLE ||
 	    layout->kind == LAZYFREE_VMA_STRADDLE_MLOCKED)
 		lazyfree_split_vma(fx, layout);
@@ -1188,6 +1384,14 @@ static bool lazyfree_check_pte(const struct lazyfree_fixture *fx, unsigned int k
 				   "mm %u PTE %u/%u: write bit %d, was %d before the unmap",
 				   k, i, fx->nr_pages, !!pte_write(pte),
 				   !!pte_write(fx->orig[k][i]));
+		return false;
+	}
+	if (!!pte_soft_dirty(pte) != !!pte_soft_dirty(fx->orig[k][i])) {
+		if (report)
+			KUNIT_FAIL(test,
+				   "mm %u PTE %u/%u: soft-dirty bit %d, was %d before the unmap",
+				   k, i, fx->nr_pages, !!pte_soft_dirty(pte),
+				   !!pte_soft_dirty(fx->orig[k][i]));
 		return false;
 	}
 	return true;
@@ -1349,9 +1553,22 @@ static bool lazyfree_in_hole(const struct lazyfree_layout *l, unsigned int i)
 }
 
 /*
+ * The soft-dirty bit of PTE i right before the unmap, where the arch has
+ * one: set by the fault that mapped it (pte_mkdirty() sets it) unless the
+ * layout cleared it, and set again by a write fault.
+ */
+static bool lazyfree_soft_dirty(const struct lazyfree_layout *l, unsigned int i)
+{
+	if (l->trigger == LAZYFREE_REDIRTY && i == l->at)
+		return true;
+	return i < l->softclean;
+}
+
+/*
  * Whether a batch holding PTE i - 1 must end before PTE i: at a hole, at the
- * end of a page table, at the end of a VMA, and where the write bit changes
- * (folio_unmap_pte_batch() uses FPB_RESPECT_WRITE).
+ * end of a page table, at the end of a VMA, and where the write or the
+ * soft-dirty bit changes (folio_unmap_pte_batch() uses FPB_RESPECT_WRITE
+ * and FPB_RESPECT_SOFT_DIRTY).
  */
 static bool lazyfree_batch_ends_before(const struct lazyfree_layout *l,
 				       const struct lazyfree_fixture *fx,
@@ -1363,6 +1580,9 @@ static bool lazyfree_batch_ends_before(const struct lazyfree_layout *l,
 		return true;
 	if ((l->kind == LAZYFREE_VMA_STRADDLE ||
 	     l->kind == LAZYFREE_VMA_STRADDLE_MLOCKED) && i == l->split)
+		return true;
+	if (IS_ENABLED(CONFIG_MEM_SOFT_DIRTY) &&
+	    lazyfree_soft_dirty(l, i) != lazyfree_soft_dirty(l, i - 1))
 		return true;
 	return i == l->wrprotect || i - 1 == l->wrprotect;
 }
@@ -1544,10 +1764,19 @@ static void lazyfree_expect_released(struct lazyfree_fixture *fx)
 	.at = LAZYFREE_POS_##_at, .fork = true, .min_order = 1,	\
 	.reclaim = _reclaim }
 
+#define LAZYFREE_SOFT_DIRTY_ROW(_kind, _split, _softclean, _trigger, _at,	\
+				_min_order, _reclaim) {			\
+	.kind = LAZYFREE_##_kind, .split = LAZYFREE_POS_##_split,	\
+	.wrprotect = LAZYFREE_POS_NONE,					\
+	.softclean = LAZYFREE_POS_##_softclean,				\
+	.trigger = LAZYFREE_##_trigger, .at = LAZYFREE_POS_##_at,	\
+	.min_order = _min_order, .reclaim = _reclaim }
+
 /*
  * The scenario table; each row runs for every order from max(1, min_order)
  * to PMD_ORDER - 1, through try_to_unmap() and, where its last column says
- * so, through reclaim_pages() too.  A row's min_order is the smallest order
+ * so, through reclaim_pages() too; where LAZYFREE_CAN_FAULT, once more on
+ * a faulted folio, from order LAZYFREE_MIN_FAULT_ORDER.  A row's min_order is the smallest order
  * at which its positions are distinct PTEs (e.g. a hole in the middle with
  * mapped PTEs on both sides needs four pages); smaller orders have no such
  * layout.
@@ -1595,16 +1824,28 @@ static const struct lazyfree_scenario lazyfree_scenarios[] = {
 	LAZYFREE_FORK_ROW(PMD_STRADDLE, HALF, CLEAN, NONE, true),
 	LAZYFREE_FORK_ROW(VMA_STRADDLE, HALF, CLEAN, NONE, false),
 	LAZYFREE_FORK_ROW(IN_TABLE, NONE, PIN, LAST, false),
+	/*
+	 * Mixed soft-dirty bits (CONFIG_MEM_SOFT_DIRTY only): batches split
+	 * where the bit changes, and an aborted batch comes back with each
+	 * PTE's bit as it was.
+	 */
+	LAZYFREE_SOFT_DIRTY_ROW(IN_TABLE, NONE, HALF, REDIRTY, FIRST, 1, false),
+	LAZYFREE_SOFT_DIRTY_ROW(IN_TABLE, NONE, HALF, REDIRTY, LAST, 2, false),
+	LAZYFREE_SOFT_DIRTY_ROW(IN_TABLE, NONE, HALF, PIN, FIRST, 1, true),
+	LAZYFREE_SOFT_DIRTY_ROW(IN_TABLE, NONE, SECOND, CLEAN, NONE, 1, true),
+	LAZYFREE_SOFT_DIRTY_ROW(PMD_STRADDLE, HALF, QUARTER, REDIRTY, FIRST, 2, false),
 };
 
 /**
  * struct lazyfree_param - one parameter of try_to_unmap_scenarios
  * @sc: the scenario
  * @order: the folio order it runs at
+ * @source: who makes the folio
  */
 struct lazyfree_param {
 	const struct lazyfree_scenario *sc;
 	unsigned int order;
+	enum lazyfree_source source;
 };
 
 /**
@@ -1613,6 +1854,7 @@ struct lazyfree_param {
  * @nr_rows: ARRAY_SIZE(@table)
  * @params: filled on first use: every row at every order it runs at
  * @nr: how many of @params are filled
+ * @filled: @params is filled
  * @reclaim_only: only the rows marked for reclaim_pages()
  */
 struct lazyfree_params {
@@ -1621,12 +1863,13 @@ struct lazyfree_params {
 	bool reclaim_only;
 	struct lazyfree_param *params;
 	unsigned int nr;
+	bool filled;
 };
 
 static struct lazyfree_param
-lazyfree_unmap_params[ARRAY_SIZE(lazyfree_scenarios) * PMD_ORDER];
+lazyfree_unmap_params[ARRAY_SIZE(lazyfree_scenarios) * PMD_ORDER * 2];
 static struct lazyfree_param
-lazyfree_reclaim_params[ARRAY_SIZE(lazyfree_scenarios) * PMD_ORDER];
+lazyfree_reclaim_params[ARRAY_SIZE(lazyfree_scenarios) * PMD_ORDER * 2];
 
 static struct lazyfree_params lazyfree_unmap_rows = {
 	.table = lazyfree_scenarios,
@@ -1668,6 +1911,7 @@ static void lazyfree_resolve(const struct lazyfree_param *param,
 	unsigned int quarter;
 
 	memset(l, 0, sizeof(*l));	/* comparable with memcmp() */
+	l->source = param->source;
 	l->order = param->order;
 	l->nr = 1U << param->order;
 	quarter = max(1U, l->nr / 4);
@@ -1677,6 +1921,7 @@ static void lazyfree_resolve(const struct lazyfree_param *param,
 	l->hole_start = sc->hole == LAZYFREE_HOLE_MIDDLE ? l->nr / 2 :
 			sc->hole == LAZYFREE_HOLE_TAIL ? l->nr - quarter : 0;
 	l->wrprotect = lazyfree_pos(sc->wrprotect, l->nr);
+	l->softclean = lazyfree_pos(sc->softclean, l->nr);
 	l->trigger = sc->trigger;
 	l->at = lazyfree_pos(sc->at, l->nr);
 	l->fork = sc->fork;
@@ -1695,14 +1940,15 @@ static const char * const lazyfree_trigger_names[] = {
 	[LAZYFREE_PIN] = "_pin",
 };
 
-/* e.g. "order4_pmd_straddle_8_8_wrprotect_4_redirty_5" */
+/* e.g. "order4_pmd_straddle_8_8_wrprotect_4_redirty_5", "faulted_order2_in_table" */
 static void lazyfree_describe(const struct lazyfree_param *param, char *desc)
 {
 	struct lazyfree_layout l;
 	int n;
 
 	lazyfree_resolve(param, &l);
-	n = scnprintf(desc, KUNIT_PARAM_DESC_SIZE, "order%u_%s", l.order,
+	n = scnprintf(desc, KUNIT_PARAM_DESC_SIZE, "%sorder%u_%s",
+		      l.source == LAZYFREE_FAULTED ? "faulted_" : "", l.order,
 		      lazyfree_kind_names[l.kind]);
 	if (l.kind != LAZYFREE_IN_TABLE)
 		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "_%u_%u",
@@ -1713,6 +1959,9 @@ static void lazyfree_describe(const struct lazyfree_param *param, char *desc)
 	if (l.wrprotect != UINT_MAX)
 		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n,
 			       "_wrprotect_%u", l.wrprotect);
+	if (l.softclean != UINT_MAX)
+		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n,
+			       "_softclean_%u", l.softclean);
 	if (l.fork)
 		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "_forked");
 	if (l.trigger != LAZYFREE_CLEAN)
@@ -1736,32 +1985,55 @@ static bool lazyfree_param_is_dup(const struct lazyfree_params *rows,
 	return false;
 }
 
+/* Add @sc at every order it runs at for @source, each layout once. */
+static void lazyfree_add_params(struct lazyfree_params *rows,
+				const struct lazyfree_scenario *sc,
+				enum lazyfree_source source)
+{
+	unsigned int order = max(1U, sc->min_order);
+
+	if (source == LAZYFREE_FAULTED)
+		order = max(order, LAZYFREE_MIN_FAULT_ORDER);
+	for (; order < PMD_ORDER; order++) {
+		struct lazyfree_param *p = &rows->params[rows->nr];
+
+		p->sc = sc;
+		p->order = order;
+		p->source = source;
+		if (!lazyfree_param_is_dup(rows, p))
+			rows->nr++;
+	}
+}
+
 /*
- * Every row at every order it runs at, each layout once: at small orders
- * some positions coincide (at order 1, the second PTE is also the half and
- * the last one), and such a row would only repeat an earlier one.
+ * Every row at every order it runs at, hand-built and, where the kernel
+ * can make the folio, faulted; each layout once: at small orders some
+ * positions coincide (at order 1, the second PTE is also the half and the
+ * last one), and such a row would only repeat an earlier one.
  */
 static const void *lazyfree_next_param(struct lazyfree_params *rows,
 				       const void *prev, char *desc)
 {
 	const struct lazyfree_param *param = prev;
-	unsigned int i, order, next;
+	enum lazyfree_source source;
+	unsigned int i, next;
 
-	if (!rows->nr) {
+	for (source = LAZYFREE_HAND_BUILT; !rows->filled && source <= LAZYFREE_FAULTED;
+	     source++) {
+		if (source == LAZYFREE_FAULTED && !LAZYFREE_CAN_FAULT)
+			break;
 		for (i = 0; i < rows->nr_rows; i++) {
-			if (rows->reclaim_only && !rows->table[i].reclaim)
-				continue;
-			order = max(1U, rows->table[i].min_order);
-			for (; order < PMD_ORDER; order++) {
-				struct lazyfree_param *p = &rows->params[rows->nr];
+			const struct lazyfree_scenario *sc = &rows->table[i];
 
-				p->sc = &rows->table[i];
-				p->order = order;
-				if (!lazyfree_param_is_dup(rows, p))
-					rows->nr++;
-			}
+			if (rows->reclaim_only && !sc->reclaim)
+				continue;
+			if (sc->softclean != LAZYFREE_POS_NONE &&
+			    !IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
+				continue;
+			lazyfree_add_params(rows, sc, source);
 		}
 	}
+	rows->filled = true;
 
 	next = param ? param - rows->params + 1 : 0;
 	if (next >= rows->nr)
@@ -1855,10 +2127,219 @@ static void reclaim_pages_scenarios(struct kunit *test)
 	lazyfree_run_scenario(test, LAZYFREE_RECLAIM_PAGES);
 }
 
+#if LAZYFREE_CAN_FAULT
+/**
+ * struct lazyfree_made - what making a fixture changed outside the folio
+ * @rss: MM_ANONPAGES of the test's mm
+ * @mthp: the mTHP counters of the folio's order (enum mthp_stat_item)
+ */
+struct lazyfree_made {
+	long rss;
+	long mthp[__MTHP_STAT_COUNT];
+};
+
+static void lazyfree_read_mthp(unsigned int order, long *stats)
+{
+	unsigned int item;
+	int cpu;
+
+	memset(stats, 0, sizeof(long) * __MTHP_STAT_COUNT);
+#ifdef CONFIG_SYSFS
+	for_each_possible_cpu(cpu)
+		for (item = 0; item < __MTHP_STAT_COUNT; item++)
+			stats[item] += per_cpu(mthp_stats, cpu).stats[order][item];
+#endif
+}
+
+/* lazyfree_fixture_create(), and what it changed in @made. */
+static struct lazyfree_fixture *
+lazyfree_make(struct kunit *test, const struct lazyfree_layout *l,
+	      struct lazyfree_made *made)
+{
+	long before[__MTHP_STAT_COUNT];
+	struct lazyfree_fixture *fx;
+	unsigned int item;
+
+	made->rss = get_mm_counter(current->mm, MM_ANONPAGES);
+	lazyfree_read_mthp(l->order, before);
+	fx = lazyfree_fixture_create(test, l);
+	made->rss = get_mm_counter(fx->mm, MM_ANONPAGES) - made->rss;
+	lazyfree_read_mthp(l->order, made->mthp);
+	for (item = 0; item < __MTHP_STAT_COUNT; item++)
+		made->mthp[item] -= before[item];
+	return fx;
+}
+
+static void lazyfree_expect_same(struct kunit *test, const char *field,
+				 long hand, long faulted)
+{
+	KUNIT_EXPECT_EQ_MSG(test, hand, faulted, "%s: hand-built %ld, faulted %ld",
+			    field, hand, faulted);
+}
+
+static void lazyfree_expect_same_flags(struct kunit *test, const char *field,
+				       unsigned long hand, unsigned long faulted)
+{
+	hand &= PAGEFLAGS_MASK;
+	faulted &= PAGEFLAGS_MASK;
+	KUNIT_EXPECT_EQ_MSG(test, hand, faulted, "%s: hand-built %pGp, faulted %pGp",
+			    field, &hand, &faulted);
+}
+
+/* Whether the folio's index is where the rmap walk looks for it. */
+static bool lazyfree_index_matches(const struct lazyfree_fixture *fx)
+{
+	struct vm_area_struct *vma;
+	bool ok;
+
+	mmap_read_lock(fx->mm);
+	vma = vma_lookup(fx->mm, fx->addr);
+	ok = vma && fx->folio->index == linear_page_index(vma, fx->addr);
+	mmap_read_unlock(fx->mm);
+	return ok;
+}
+
+/* Per page and per PTE: exclusive flag, own mapcount, PTE bits but the PFN. */
+static void lazyfree_expect_same_pages(const struct lazyfree_fixture *hand,
+				       const struct lazyfree_fixture *faulted)
+{
+	struct kunit *test = hand->test;
+	unsigned int i, bad = 0;
+
+	for (i = 0; i < hand->nr_pages; i++) {
+		struct page *hp = folio_page(hand->folio, i);
+		struct page *fp = folio_page(faulted->folio, i);
+		pte_t hpte = lazyfree_read_pte(hand->mm, lazyfree_page_addr(hand, i));
+		pte_t fpte = lazyfree_read_pte(faulted->mm,
+					       lazyfree_page_addr(faulted, i));
+		u64 diff = pte_val(hpte) ^
+			   pte_val(lazyfree_pte_with_pfn(fpte, hand->pfn + i));
+		bool same = !diff &&
+			    PageAnonExclusive(hp) == PageAnonExclusive(fp) &&
+			    atomic_read(&hp->_mapcount) == atomic_read(&fp->_mapcount);
+
+		if (same || bad++ >= LAZYFREE_MAX_REPORTS)
+			continue;
+		KUNIT_FAIL(test,
+			   "page %u/%u: PTE bits differ by %#llx (hand-built %#llx, faulted %#llx), PageAnonExclusive %d vs %d, _mapcount %d vs %d",
+			   i, hand->nr_pages, diff, (u64)pte_val(hpte),
+			   (u64)pte_val(fpte), PageAnonExclusive(hp),
+			   PageAnonExclusive(fp), atomic_read(&hp->_mapcount),
+			   atomic_read(&fp->_mapcount));
+	}
+	if (bad > LAZYFREE_MAX_REPORTS)
+		KUNIT_FAIL(test, "... and %u more pages differ",
+			   bad - LAZYFREE_MAX_REPORTS);
+}
+
+/*
+ * The hand-built fixture must be the state the kernel makes: for each order
+ * the fault path maps, one folio of each kind in the same layout, compared
+ * field by field once both are lazyfree and isolated.
+ */
+static void fault_fidelity(struct kunit *test)
+{
+	struct lazyfree_made hand_made, faulted_made;
+	struct lazyfree_fixture *hand, *faulted;
+	struct lazyfree_layout l;
+	struct folio *h, *f;
+	unsigned int item;
+	char what[64];
+
+	KUNIT_ASSERT_EQ_MSG(test, kunit_attach_mm(), 0, "no user mm");
+	lazyfree_resolve(test->param_value, &l);
+	l.source = LAZYFREE_HAND_BUILT;
+	hand = lazyfree_make(test, &l, &hand_made);
+	l.source = LAZYFREE_FAULTED;
+	faulted = lazyfree_make(test, &l, &faulted_made);
+	h = hand->folio;
+	f = faulted->folio;
+
+	lazyfree_expect_same_flags(test, "folio flags", h->flags.f, f->flags.f);
+	lazyfree_expect_same_flags(test, "flags of page 1 (_flags_1)",
+				   h->_flags_1, f->_flags_1);
+	lazyfree_expect_same(test, "folio_test_large_rmappable()",
+			     folio_test_large_rmappable(h),
+			     folio_test_large_rmappable(f));
+	lazyfree_expect_same(test, "folio_lru_list()", folio_lru_list(h),
+			     folio_lru_list(f));
+	lazyfree_expect_same(test, "on the deferred split queue",
+			     !list_empty(&h->_deferred_list),
+			     !list_empty(&f->_deferred_list));
+	lazyfree_expect_same(test, "folio_mapcount()", folio_mapcount(h),
+			     folio_mapcount(f));
+	lazyfree_expect_same(test, "folio_large_mapcount()",
+			     folio_large_mapcount(h), folio_large_mapcount(f));
+	lazyfree_expect_same(test, "folio_entire_mapcount()",
+			     folio_entire_mapcount(h), folio_entire_mapcount(f));
+	if (IS_ENABLED(CONFIG_PAGE_MAPCOUNT))
+		lazyfree_expect_same(test, "_nr_pages_mapped",
+				     atomic_read(&h->_nr_pages_mapped),
+				     atomic_read(&f->_nr_pages_mapped));
+#ifdef CONFIG_MM_ID
+	lazyfree_expect_same(test, "_mm_ids", h->_mm_ids, f->_mm_ids);
+	lazyfree_expect_same(test, "_mm_id_mapcount[0]", h->_mm_id_mapcount[0],
+			     f->_mm_id_mapcount[0]);
+	lazyfree_expect_same(test, "_mm_id_mapcount[1]", h->_mm_id_mapcount[1],
+			     f->_mm_id_mapcount[1]);
+#endif
+	lazyfree_expect_same(test, "_pincount", atomic_read(&h->_pincount),
+			     atomic_read(&f->_pincount));
+	lazyfree_expect_same(test, "folio_ref_count()", folio_ref_count(h),
+			     folio_ref_count(f));
+	lazyfree_expect_same(test, "folio_memcg_charged()",
+			     folio_memcg_charged(h), folio_memcg_charged(f));
+	lazyfree_expect_same(test, "folio->mapping type bits",
+			     (unsigned long)h->mapping & FOLIO_MAPPING_FLAGS,
+			     (unsigned long)f->mapping & FOLIO_MAPPING_FLAGS);
+	lazyfree_expect_same(test, "folio->index matches the VMA",
+			     lazyfree_index_matches(hand),
+			     lazyfree_index_matches(faulted));
+	lazyfree_expect_same(test, "folio->private", (long)h->private,
+			     (long)f->private);
+	lazyfree_expect_same_pages(hand, faulted);
+	lazyfree_expect_same(test, "MM_ANONPAGES change", hand_made.rss,
+			     faulted_made.rss);
+	for (item = 0; item < __MTHP_STAT_COUNT; item++) {
+		snprintf(what, sizeof(what), "mTHP counter %u (enum mthp_stat_item) change", item);
+		lazyfree_expect_same(test, what, hand_made.mthp[item],
+				     faulted_made.mthp[item]);
+	}
+
+	lazyfree_expect_released(hand);
+	lazyfree_expect_released(faulted);
+}
+
+static const struct lazyfree_scenario lazyfree_fidelity_row =
+	LAZYFREE_ROW(IN_TABLE, NONE, NONE, NONE, CLEAN, NONE, 1, false);
+static struct lazyfree_param lazyfree_fidelity_params[PMD_ORDER];
+
+/* The in-table layout at every order the mTHP fault path maps. */
+static const void *lazyfree_fidelity_gen_params(struct kunit *test,
+						const void *prev, char *desc)
+{
+	const struct lazyfree_param *param = prev;
+	unsigned int order = param ? param->order + 1 : LAZYFREE_MIN_FAULT_ORDER;
+	struct lazyfree_param *p;
+
+	if (order >= PMD_ORDER)
+		return NULL;
+	p = &lazyfree_fidelity_params[order];
+	p->sc = &lazyfree_fidelity_row;
+	p->order = order;
+	p->source = LAZYFREE_FAULTED;
+	lazyfree_describe(p, desc);
+	return p;
+}
+#endif /* LAZYFREE_CAN_FAULT */
+
 static struct kunit_case rmap_lazyfree_batch_test_cases[] = {
 	KUNIT_CASE(set_ptes_consecutive_pfns),
 	KUNIT_CASE_PARAM(try_to_unmap_scenarios, lazyfree_unmap_gen_params),
 	KUNIT_CASE_PARAM(reclaim_pages_scenarios, lazyfree_reclaim_gen_params),
+#if LAZYFREE_CAN_FAULT
+	KUNIT_CASE_PARAM(fault_fidelity, lazyfree_fidelity_gen_params),
+#endif
 	{}
 };
 
