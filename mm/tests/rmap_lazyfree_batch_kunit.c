@@ -11,10 +11,10 @@
  * split point that matters, straddling a VMA end, partly mapped, with mixed
  * write bits, shared with a second mm over fork), for every folio order
  * below PMD_ORDER, redirty or pin the folio where the unmap must abort, let
- * reclaim unmap it (try_to_unmap() as shrink_folio_list() calls it, and
- * reclaim_pages() as MADV_PAGEOUT and DAMON do) and check every PTE of
- * every mm, the mapcounts, the refcount, the RSS counters, the folio flags
- * and the data afterwards.
+ * reclaim unmap it (try_to_unmap() as shrink_folio_list() calls it,
+ * reclaim_pages() as MADV_PAGEOUT and DAMON do, and MADV_PAGEOUT itself)
+ * and check every PTE of every mm, the mapcounts, the refcount, the RSS
+ * counters, the folio flags and the data afterwards.
  *
  * Batch sizes are not visible from outside mm/rmap.c, so the scenarios are
  * built so that each batch boundary shows in the end state: a dirty PTE
@@ -117,6 +117,23 @@ enum lazyfree_layout_kind {
 	 * | 0 1 ... s-1 ] s ... n-1 (VM_LOCKED) |
 	 */
 	LAZYFREE_VMA_STRADDLE_MLOCKED,
+};
+
+/**
+ * enum lazyfree_entry - how a case asks reclaim to unmap the folio
+ * @LAZYFREE_TRY_TO_UNMAP: try_to_unmap() on the isolated folio, as
+ *	shrink_folio_list() calls it
+ * @LAZYFREE_RECLAIM_PAGES: reclaim_pages() on a list holding the isolated
+ *	folio, as MADV_PAGEOUT and DAMON do
+ * @LAZYFREE_MADV_PAGEOUT: MADV_PAGEOUT of the folio's range, with the folio
+ *	back on the LRU: the madvise walk isolates it and calls
+ *	reclaim_pages(); only for a folio mapped whole in one page table of
+ *	one VMA of one mm, which MADV_PAGEOUT neither splits nor skips
+ */
+enum lazyfree_entry {
+	LAZYFREE_TRY_TO_UNMAP,
+	LAZYFREE_RECLAIM_PAGES,
+	LAZYFREE_MADV_PAGEOUT,
 };
 
 /**
@@ -316,9 +333,20 @@ struct lazyfree_expect {
 static unsigned int lazyfree_folios_made;
 static unsigned int lazyfree_folios_freed;
 
+/*
+ * The byte page i of a test folio is filled with; never 0, so that no page
+ * is zero-filled (a split may map such a page to the shared zero page).
+ */
 static u8 lazyfree_pattern(unsigned int page)
 {
-	return 0xa5 ^ (page & 0xff);
+	return 1 + page % 255;
+}
+
+/* Whether the folio is still one of the order the fixture made. */
+static bool lazyfree_folio_intact(const struct lazyfree_fixture *fx)
+{
+	return folio_test_large(fx->folio) &&
+	       folio_nr_pages(fx->folio) == fx->nr_pages;
 }
 
 static unsigned long lazyfree_page_addr(const struct lazyfree_fixture *fx,
@@ -828,10 +856,14 @@ static const struct mm_walk_ops lazyfree_clean_ops = {
 };
 
 /*
- * MADV_FREE on UML skips large folios: without THP there is no MM_ID, so
- * folio_maybe_mapped_shared() is always true.  Do for the (exclusive) folio
- * what madvise_free_pte_range() does for one: clear the folio's dirty flag,
- * make its PTEs old and clean, flush, folio_mark_lazyfree().
+ * MADV_FREE marks a large folio lazyfree only if one page-table walk sees
+ * all of it; else it splits it (skipped on UML: without THP there is no
+ * MM_ID, so folio_maybe_mapped_shared() is always true), and the
+ * hand-built folio already straddles where the layout says.  So do for the
+ * (exclusive) folio what madvise_free_pte_range() does for a whole one:
+ * clear the folio's dirty flag, make its PTEs old and clean, flush,
+ * folio_mark_lazyfree().  fault_fidelity compares the result with real
+ * MADV_FREE.
  */
 static void lazyfree_madv_free(struct lazyfree_fixture *fx)
 {
@@ -1063,7 +1095,8 @@ static int lazyfree_repair_pte(pte_t *ptep, unsigned long addr,
 	unsigned int i = lazyfree_walk_index(walk, addr);
 	pte_t pte = ptep_get(ptep);
 
-	if (!pte_present(pte))
+	/* The zero page holds no reference or mapcount: leave it. */
+	if (!pte_present(pte) || is_zero_pfn(pte_pfn(pte)))
 		return 0;
 	if (pte_pfn(pte) != fx->pfn + i) {
 		set_pte_at(walk->mm, addr, ptep,
@@ -1107,14 +1140,68 @@ static void lazyfree_repair_ptes(struct lazyfree_fixture *fx)
 	}
 }
 
+#ifdef CONFIG_MM_ID
+/* The folio's slot holding @id (MM_ID_DUMMY: a free one), or -1. */
+static int lazyfree_mm_slot(struct folio *folio, mm_id_t id)
+{
+	int slot;
+
+	for (slot = 0; slot < 2; slot++)
+		if (folio_mm_id(folio, slot) == id)
+			return slot;
+	return -1;
+}
+
+/*
+ * With CONFIG_MM_ID rmap also counts mappings per mm, in two slots: set
+ * each of our mms' slot to the PTEs lazyfree_repair_ptes() found in it (a
+ * slot for an mm mapping nothing is freed, an mm mapping something and
+ * holding no slot gets a free one), and the shared bit to whether more
+ * than one mm maps the folio.  Returns the number of values changed.
+ */
+static unsigned int lazyfree_repair_mm_ids(struct lazyfree_fixture *fx)
+{
+	struct folio *folio = fx->folio;
+	unsigned long before = folio->_mm_ids;
+	unsigned int k, changed = 0, mms = 0;
+	int slot;
+
+	for (k = 0; k < fx->nr_mms; k++) {
+		int want = (int)fx->present[k] - 1;
+
+		slot = lazyfree_mm_slot(folio, fx->mms[k]->mm_id);
+		if (slot < 0 && want >= 0)
+			slot = lazyfree_mm_slot(folio, MM_ID_DUMMY);
+		if (slot < 0)
+			continue;
+		mms += want >= 0;
+		if (folio->_mm_id_mapcount[slot] != want) {
+			folio->_mm_id_mapcount[slot] = want;
+			changed++;
+		}
+		folio_set_mm_id(folio, slot, want >= 0 ? fx->mms[k]->mm_id :
+					     MM_ID_DUMMY);
+	}
+	if (mms > 1)
+		folio->_mm_ids |= FOLIO_MM_IDS_SHARED_BIT;
+	else
+		folio->_mm_ids &= ~FOLIO_MM_IDS_SHARED_BIT;
+	return changed + (folio->_mm_ids != before);
+}
+#else
+static unsigned int lazyfree_repair_mm_ids(struct lazyfree_fixture *fx)
+{
+	return 0;
+}
+#endif
+
 /*
  * After lazyfree_repair_ptes(), and only while the test holds a reference
  * to the folio: make the folio's mapcounts and references agree with the
  * PTEs that map it.  A batch that ran past the end of the page table
  * dropped them for entries it did not own; when the rmap walk then met the
  * real entries it dropped them once more, below zero.  This reaches into
- * rmap's counters as a debugger would, and logs what it changed.  (With
- * CONFIG_MM_ID the per-mm counts would need the same; UML has no MM_ID.)
+ * rmap's counters as a debugger would, and logs what it changed.
  */
 static void lazyfree_repair_folio(struct lazyfree_fixture *fx)
 {
@@ -1122,6 +1209,9 @@ static void lazyfree_repair_folio(struct lazyfree_fixture *fx)
 	unsigned int i, pages = 0, wrong = 0;
 	int mapped = 0, delta;
 
+	/* A split folio's pages are folios of their own: nothing to repair. */
+	if (!lazyfree_folio_intact(fx))
+		return;
 	for (i = 0; i < fx->nr_pages; i++) {
 		struct page *page = folio_page(folio, i);
 
@@ -1133,6 +1223,7 @@ static void lazyfree_repair_folio(struct lazyfree_fixture *fx)
 			wrong++;
 		}
 	}
+	wrong += lazyfree_repair_mm_ids(fx);
 	delta = mapped - folio_large_mapcount(folio);
 	if (!delta && !wrong)
 		return;
@@ -1339,6 +1430,19 @@ static void lazyfree_try_to_unmap(struct lazyfree_fixture *fx)
 	folio_unlock(fx->folio);
 }
 
+/* A bit of PTE i of mm @k that must be as before the unmap. */
+static bool lazyfree_check_bit(const struct lazyfree_fixture *fx, unsigned int k,
+			       unsigned int i, const char *bit, bool now,
+			       bool before, bool report)
+{
+	if (now == before)
+		return true;
+	if (report)
+		KUNIT_FAIL(fx->test, "mm %u PTE %u/%u: %s bit %d, was %d before the unmap",
+			   k, i, fx->nr_pages, bit, now, before);
+	return false;
+}
+
 /*
  * Check PTE i of mm @k against the expectation; report the difference if
  * @report.  Returns whether it matched.
@@ -1370,6 +1474,12 @@ static bool lazyfree_check_pte(const struct lazyfree_fixture *fx, unsigned int k
 				   (u64)pte_val(pte));
 		return false;
 	}
+	if (is_zero_pfn(pte_pfn(pte))) {
+		if (report)
+			KUNIT_FAIL(test, "mm %u PTE %u/%u: maps the shared zero page",
+				   k, i, fx->nr_pages);
+		return false;
+	}
 	if (pte_pfn(pte) != want) {
 		if (report)
 			KUNIT_FAIL(test,
@@ -1378,23 +1488,10 @@ static bool lazyfree_check_pte(const struct lazyfree_fixture *fx, unsigned int k
 				   (long)(pte_pfn(pte) - fx->pfn), want, i);
 		return false;
 	}
-	if (!!pte_write(pte) != !!pte_write(fx->orig[k][i])) {
-		if (report)
-			KUNIT_FAIL(test,
-				   "mm %u PTE %u/%u: write bit %d, was %d before the unmap",
-				   k, i, fx->nr_pages, !!pte_write(pte),
-				   !!pte_write(fx->orig[k][i]));
-		return false;
-	}
-	if (!!pte_soft_dirty(pte) != !!pte_soft_dirty(fx->orig[k][i])) {
-		if (report)
-			KUNIT_FAIL(test,
-				   "mm %u PTE %u/%u: soft-dirty bit %d, was %d before the unmap",
-				   k, i, fx->nr_pages, !!pte_soft_dirty(pte),
-				   !!pte_soft_dirty(fx->orig[k][i]));
-		return false;
-	}
-	return true;
+	return lazyfree_check_bit(fx, k, i, "write", pte_write(pte),
+				  pte_write(fx->orig[k][i]), report) &&
+	       lazyfree_check_bit(fx, k, i, "soft-dirty", pte_soft_dirty(pte),
+				  pte_soft_dirty(fx->orig[k][i]), report);
 }
 
 /*
@@ -1473,6 +1570,12 @@ static void lazyfree_expect_folio(const struct lazyfree_fixture *fx,
 	struct folio *folio = fx->folio;
 	struct kunit *test = fx->test;
 
+	if (!lazyfree_folio_intact(fx)) {
+		KUNIT_FAIL(test,
+			   "the order-%u folio was split: its first page is in an order-%u folio now",
+			   ilog2(fx->nr_pages), folio_order(folio));
+		return;
+	}
 	KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(folio), mappings,
 			    "folio_mapcount()");
 	KUNIT_EXPECT_EQ_MSG(test, folio_large_mapcount(folio), mappings,
@@ -1637,6 +1740,29 @@ static bool lazyfree_unmap_and_expect(struct lazyfree_fixture *fx,
 	return ok;
 }
 
+/* The mTHP counters of @order, summed over CPUs (all 0 without them). */
+static void lazyfree_read_mthp(unsigned int order, long *stats)
+{
+	unsigned int item;
+	int cpu;
+
+	memset(stats, 0, sizeof(long) * __MTHP_STAT_COUNT);
+#if defined(CONFIG_TRANSPARENT_HUGEPAGE) && defined(CONFIG_SYSFS)
+	for_each_possible_cpu(cpu)
+		for (item = 0; item < __MTHP_STAT_COUNT; item++)
+			stats[item] += per_cpu(mthp_stats, cpu).stats[order][item];
+#endif
+}
+
+/* How often a folio of @order was split (where the kernel counts it). */
+static long lazyfree_splits(unsigned int order)
+{
+	long stats[__MTHP_STAT_COUNT];
+
+	lazyfree_read_mthp(order, stats);
+	return stats[MTHP_STAT_SPLIT];
+}
+
 static unsigned long lazyfree_pglazyfreed(struct kunit *test)
 {
 	unsigned long *events;
@@ -1653,24 +1779,45 @@ static void lazyfree_put_folio(void *folio)
 	folio_put(folio);
 }
 
+/* reclaim_pages() on a list holding the isolated folio; its return value. */
+static unsigned long lazyfree_reclaim_pages(struct lazyfree_fixture *fx)
+{
+	LIST_HEAD(folio_list);
+
+	kunit_remove_action(fx->test, lazyfree_putback_folio, fx->folio);
+	fx->isolated = false;
+	list_add(&fx->folio->lru, &folio_list);
+	return reclaim_pages(&folio_list);
+}
+
+/* Put the folio back on the LRU, where MADV_PAGEOUT looks for it. */
+static void lazyfree_putback(struct lazyfree_fixture *fx)
+{
+	kunit_release_action(fx->test, lazyfree_putback_folio, fx->folio);
+	fx->isolated = false;
+	lru_add_drain_all();
+}
+
 /*
- * What MADV_PAGEOUT and DAMON do with the isolated folio: reclaim_pages()
- * on a list holding it.  reclaim_pages() takes over the isolation
- * reference: it frees the folio (PGLAZYFREED grows by its pages) or puts it
- * back on the LRU.  A freed folio is not looked at again; a kept one is
- * still mapped, so the test takes a reference to check it, and drops it
- * before returning.  Returns whether the PTEs were as expected: if not, the
- * folio may be gone and must not be touched again.
+ * What MADV_PAGEOUT and DAMON do with the folio (@entry): reclaim_pages()
+ * on a list holding the isolated folio, or MADV_PAGEOUT of its range,
+ * which isolates it and calls reclaim_pages().  reclaim_pages() takes over
+ * the isolation reference: it frees the folio (PGLAZYFREED grows by its
+ * pages) or puts it back on the LRU.  A freed folio is not looked at again;
+ * a kept one is still mapped, so the test takes a reference to check it,
+ * and drops it before returning.  Returns whether the PTEs were as
+ * expected: if not, the folio may be gone and must not be touched again.
  */
 static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 					const struct lazyfree_layout *l,
-					enum lazyfree_trigger trigger)
+					enum lazyfree_trigger trigger,
+					enum lazyfree_entry entry)
 {
 	struct kunit *test = fx->test;
+	unsigned long reclaimed = 0, lazyfreed;
 	struct lazyfree_expect *exp;
-	unsigned long reclaimed, lazyfreed;
-	LIST_HEAD(folio_list);
 	bool freed, ok;
+	long splits;
 	int ret;
 
 	exp = kunit_kzalloc(test, sizeof(*exp), GFP_KERNEL);
@@ -1678,19 +1825,32 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 	lazyfree_model(l, fx, trigger, exp);
 	freed = bitmap_empty(exp->mapped, fx->nr_pages);
 
+	if (entry == LAZYFREE_MADV_PAGEOUT && fx->isolated)
+		lazyfree_putback(fx);
 	lazyfree_snapshot(fx);
 	lazyfreed = lazyfree_pglazyfreed(test);
-	kunit_remove_action(test, lazyfree_putback_folio, fx->folio);
-	fx->isolated = false;
-	list_add(&fx->folio->lru, &folio_list);
-	reclaimed = reclaim_pages(&folio_list);
-	fx->freed = reclaimed;
+	splits = lazyfree_splits(l->order);
+	if (entry == LAZYFREE_MADV_PAGEOUT) {
+		ret = do_madvise(fx->mm, fx->addr, fx->nr_pages * PAGE_SIZE,
+				 MADV_PAGEOUT);
+		KUNIT_EXPECT_EQ_MSG(test, ret, 0, "MADV_PAGEOUT");
+	} else {
+		reclaimed = lazyfree_reclaim_pages(fx);
+		KUNIT_EXPECT_EQ_MSG(test, reclaimed, freed ? fx->nr_pages : 0,
+				    "reclaim_pages() return value");
+	}
 	lazyfreed = lazyfree_pglazyfreed(test) - lazyfreed;
+	/*
+	 * MADV_PAGEOUT returns no count: shrink_folio_list() counts
+	 * PGLAZYFREED exactly when it frees a lazyfree folio.
+	 */
+	fx->freed = entry == LAZYFREE_MADV_PAGEOUT ? lazyfreed : reclaimed;
 
-	KUNIT_EXPECT_EQ_MSG(test, reclaimed, freed ? fx->nr_pages : 0,
-			    "reclaim_pages() return value");
 	KUNIT_EXPECT_EQ_MSG(test, lazyfreed, freed ? fx->nr_pages : 0,
 			    "PGLAZYFREED");
+	KUNIT_EXPECT_EQ_MSG(test, lazyfree_splits(l->order) - splits, 0,
+			    "order-%u folios split (mTHP split counter): reclaim must take the folio whole",
+			    l->order);
 	ok = lazyfree_expect_ptes(fx, exp);
 	ok = lazyfree_expect_canaries(fx) && ok;
 	if (!ok || freed) {
@@ -1855,12 +2015,12 @@ struct lazyfree_param {
  * @params: filled on first use: every row at every order it runs at
  * @nr: how many of @params are filled
  * @filled: @params is filled
- * @reclaim_only: only the rows marked for reclaim_pages()
+ * @entry: the rows that run through this entry, see lazyfree_row_runs()
  */
 struct lazyfree_params {
 	const struct lazyfree_scenario *table;
 	unsigned int nr_rows;
-	bool reclaim_only;
+	enum lazyfree_entry entry;
 	struct lazyfree_param *params;
 	unsigned int nr;
 	bool filled;
@@ -1870,6 +2030,8 @@ static struct lazyfree_param
 lazyfree_unmap_params[ARRAY_SIZE(lazyfree_scenarios) * PMD_ORDER * 2];
 static struct lazyfree_param
 lazyfree_reclaim_params[ARRAY_SIZE(lazyfree_scenarios) * PMD_ORDER * 2];
+static struct lazyfree_param
+lazyfree_pageout_params[ARRAY_SIZE(lazyfree_scenarios) * PMD_ORDER * 2];
 
 static struct lazyfree_params lazyfree_unmap_rows = {
 	.table = lazyfree_scenarios,
@@ -1881,8 +2043,36 @@ static struct lazyfree_params lazyfree_reclaim_rows = {
 	.table = lazyfree_scenarios,
 	.nr_rows = ARRAY_SIZE(lazyfree_scenarios),
 	.params = lazyfree_reclaim_params,
-	.reclaim_only = true,
+	.entry = LAZYFREE_RECLAIM_PAGES,
 };
+
+static struct lazyfree_params lazyfree_pageout_rows = {
+	.table = lazyfree_scenarios,
+	.nr_rows = ARRAY_SIZE(lazyfree_scenarios),
+	.params = lazyfree_pageout_params,
+	.entry = LAZYFREE_MADV_PAGEOUT,
+};
+
+/*
+ * Which rows run through @entry: all through try_to_unmap(), those marked
+ * through reclaim_pages(), and through MADV_PAGEOUT those it reclaims
+ * whole: a folio it does not see whole in one walk of one page table (a
+ * hole, a PMD or VMA end inside it) it splits, one mapped by two mms it
+ * leaves alone.
+ */
+static bool lazyfree_row_runs(const struct lazyfree_scenario *sc,
+			      enum lazyfree_entry entry)
+{
+	switch (entry) {
+	case LAZYFREE_RECLAIM_PAGES:
+		return sc->reclaim;
+	case LAZYFREE_MADV_PAGEOUT:
+		return sc->kind == LAZYFREE_IN_TABLE &&
+		       sc->hole == LAZYFREE_HOLE_NONE && !sc->fork;
+	default:
+		return true;
+	}
+}
 
 static unsigned int lazyfree_pos(enum lazyfree_pos pos, unsigned int nr)
 {
@@ -2025,7 +2215,7 @@ static const void *lazyfree_next_param(struct lazyfree_params *rows,
 		for (i = 0; i < rows->nr_rows; i++) {
 			const struct lazyfree_scenario *sc = &rows->table[i];
 
-			if (rows->reclaim_only && !sc->reclaim)
+			if (!lazyfree_row_runs(sc, rows->entry))
 				continue;
 			if (sc->softclean != LAZYFREE_POS_NONE &&
 			    !IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
@@ -2054,17 +2244,11 @@ static const void *lazyfree_reclaim_gen_params(struct kunit *test,
 	return lazyfree_next_param(&lazyfree_reclaim_rows, prev, desc);
 }
 
-/**
- * enum lazyfree_entry - how a case asks reclaim to unmap the folio
- * @LAZYFREE_TRY_TO_UNMAP: try_to_unmap() on the isolated folio, as
- *	shrink_folio_list() calls it
- * @LAZYFREE_RECLAIM_PAGES: reclaim_pages() on a list holding the isolated
- *	folio, as MADV_PAGEOUT and DAMON do
- */
-enum lazyfree_entry {
-	LAZYFREE_TRY_TO_UNMAP,
-	LAZYFREE_RECLAIM_PAGES,
-};
+static const void *lazyfree_pageout_gen_params(struct kunit *test,
+					       const void *prev, char *desc)
+{
+	return lazyfree_next_param(&lazyfree_pageout_rows, prev, desc);
+}
 
 /* One unmap attempt and its checks; false if the PTEs were not as expected. */
 static bool lazyfree_attempt(struct lazyfree_fixture *fx,
@@ -2072,9 +2256,9 @@ static bool lazyfree_attempt(struct lazyfree_fixture *fx,
 			     enum lazyfree_trigger trigger,
 			     enum lazyfree_entry entry)
 {
-	if (entry == LAZYFREE_RECLAIM_PAGES)
-		return lazyfree_reclaim_and_expect(fx, l, trigger);
-	return lazyfree_unmap_and_expect(fx, l, trigger);
+	if (entry == LAZYFREE_TRY_TO_UNMAP)
+		return lazyfree_unmap_and_expect(fx, l, trigger);
+	return lazyfree_reclaim_and_expect(fx, l, trigger, entry);
 }
 
 /*
@@ -2127,6 +2311,12 @@ static void reclaim_pages_scenarios(struct kunit *test)
 	lazyfree_run_scenario(test, LAZYFREE_RECLAIM_PAGES);
 }
 
+/* The layouts MADV_PAGEOUT reclaims whole, through MADV_PAGEOUT itself. */
+static void madv_pageout_scenarios(struct kunit *test)
+{
+	lazyfree_run_scenario(test, LAZYFREE_MADV_PAGEOUT);
+}
+
 #if LAZYFREE_CAN_FAULT
 /**
  * struct lazyfree_made - what making a fixture changed outside the folio
@@ -2137,19 +2327,6 @@ struct lazyfree_made {
 	long rss;
 	long mthp[__MTHP_STAT_COUNT];
 };
-
-static void lazyfree_read_mthp(unsigned int order, long *stats)
-{
-	unsigned int item;
-	int cpu;
-
-	memset(stats, 0, sizeof(long) * __MTHP_STAT_COUNT);
-#ifdef CONFIG_SYSFS
-	for_each_possible_cpu(cpu)
-		for (item = 0; item < __MTHP_STAT_COUNT; item++)
-			stats[item] += per_cpu(mthp_stats, cpu).stats[order][item];
-#endif
-}
 
 /* lazyfree_fixture_create(), and what it changed in @made. */
 static struct lazyfree_fixture *
@@ -2337,6 +2514,7 @@ static struct kunit_case rmap_lazyfree_batch_test_cases[] = {
 	KUNIT_CASE(set_ptes_consecutive_pfns),
 	KUNIT_CASE_PARAM(try_to_unmap_scenarios, lazyfree_unmap_gen_params),
 	KUNIT_CASE_PARAM(reclaim_pages_scenarios, lazyfree_reclaim_gen_params),
+	KUNIT_CASE_PARAM(madv_pageout_scenarios, lazyfree_pageout_gen_params),
 #if LAZYFREE_CAN_FAULT
 	KUNIT_CASE_PARAM(fault_fidelity, lazyfree_fidelity_gen_params),
 #endif
