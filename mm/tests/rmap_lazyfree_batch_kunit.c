@@ -1934,12 +1934,13 @@ static void lazyfree_expect_released(struct lazyfree_fixture *fx)
 
 /*
  * The scenario table; each row runs for every order from max(1, min_order)
- * to PMD_ORDER - 1, through try_to_unmap() and, where its last column says
- * so, through reclaim_pages() too; where LAZYFREE_CAN_FAULT, once more on
- * a faulted folio, from order LAZYFREE_MIN_FAULT_ORDER.  A row's min_order is the smallest order
- * at which its positions are distinct PTEs (e.g. a hole in the middle with
- * mapped PTEs on both sides needs four pages); smaller orders have no such
- * layout.
+ * to PMD_ORDER - 1, through try_to_unmap(), through reclaim_pages() where
+ * its last column says so, and through MADV_PAGEOUT where that takes the
+ * folio whole (lazyfree_row_runs()); where LAZYFREE_CAN_FAULT, all of it
+ * once more on a faulted folio, from order LAZYFREE_MIN_FAULT_ORDER.  A
+ * row's min_order is the smallest order at which its positions are
+ * distinct PTEs (e.g. a hole in the middle with mapped PTEs on both sides
+ * needs four pages); smaller orders have no such layout.
  */
 static const struct lazyfree_scenario lazyfree_scenarios[] = {
 	/* Fully inside one page table: one batch. */
@@ -1997,7 +1998,7 @@ static const struct lazyfree_scenario lazyfree_scenarios[] = {
 };
 
 /**
- * struct lazyfree_param - one parameter of try_to_unmap_scenarios
+ * struct lazyfree_param - one parameter of the scenario cases
  * @sc: the scenario
  * @order: the folio order it runs at
  * @source: who makes the folio
@@ -2012,7 +2013,8 @@ struct lazyfree_param {
  * struct lazyfree_params - a scenario table and its rows at every order
  * @table: the scenarios
  * @nr_rows: ARRAY_SIZE(@table)
- * @params: filled on first use: every row at every order it runs at
+ * @params: filled on first use: every row at every order it runs at, for
+ *	each &enum lazyfree_source
  * @nr: how many of @params are filled
  * @filled: @params is filled
  * @entry: the rows that run through this entry, see lazyfree_row_runs()
