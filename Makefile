@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Front door.  `make run` builds a UML kernel with the suite and runs it;
+# Front door.  `make run` builds a UML kernel with the suite and runs it
+# (`make run ARCH=x86_64`: under QEMU, with real mTHP);
 # `make check` runs the project's own tests; `make check-debug` runs the
 # suite 20 times on a debug kernel (KASAN, lockdep, page poisoning);
 # `make bench` measures the loops against a bare kunit.py baseline.  See
