@@ -1779,6 +1779,19 @@ static void lazyfree_put_folio(void *folio)
 	folio_put(folio);
 }
 
+/*
+ * Take a reference on the folio, which must still be mapped, so that the
+ * test may look at it; lazyfree_put_folio() drops it in a KUnit action.
+ */
+static void lazyfree_hold_folio(struct lazyfree_fixture *fx)
+{
+	int ret;
+
+	folio_get(fx->folio);
+	ret = kunit_add_action_or_reset(fx->test, lazyfree_put_folio, fx->folio);
+	KUNIT_ASSERT_EQ(fx->test, ret, 0);
+}
+
 /* reclaim_pages() on a list holding the isolated folio; its return value. */
 static unsigned long lazyfree_reclaim_pages(struct lazyfree_fixture *fx)
 {
@@ -1859,9 +1872,7 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 	}
 
 	/* Kept: mapped as the PTEs just showed, so it can be looked at. */
-	folio_get(fx->folio);
-	ret = kunit_add_action_or_reset(test, lazyfree_put_folio, fx->folio);
-	KUNIT_ASSERT_EQ(test, ret, 0);
+	lazyfree_hold_folio(fx);
 	lru_add_drain_all();
 	lazyfree_expect_folio(fx, exp, 1, true);
 	lazyfree_repair_ptes(fx);
@@ -1888,11 +1899,8 @@ static void lazyfree_expect_released(struct lazyfree_fixture *fx)
 		lazyfree_folios_freed++;
 		return;
 	}
-	if (!fx->isolated) {
-		folio_get(folio);	/* mapped: see the last attempt */
-		ret = kunit_add_action_or_reset(test, lazyfree_put_folio, folio);
-		KUNIT_ASSERT_EQ(test, ret, 0);
-	}
+	if (!fx->isolated)
+		lazyfree_hold_folio(fx);	/* mapped: see the last attempt */
 	ret = vm_munmap(fx->addr, fx->nr_pages * PAGE_SIZE);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "munmap() of the folio's range");
 	if (fx->nr_mms > 1)
