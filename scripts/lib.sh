@@ -10,6 +10,7 @@ SUITE=rmap_lazyfree_batch
 FEATURE_FUNC=folio_unmap_pte_batch
 MARK_BEGIN="# >>> $PROJECT (scripts/install-suite; remove with --uninstall)"
 MARK_END="# <<< $PROJECT"
+KCONFIG_SYMBOL=RMAP_LAZYFREE_BATCH_KUNIT_TEST
 
 die() { echo "$(basename "$0"): error: $*" >&2; exit 2; }
 say() { echo "$(basename "$0"): $*" >&2; }
@@ -25,6 +26,12 @@ check_tree() {
 		die "KERNEL_SRC=$t: not a Linux kernel tree (no Makefile, mm/rmap.c, mm/Kconfig, mm/Makefile)"
 	grep -q "$FEATURE_FUNC" "$t/mm/rmap.c" ||
 		die "KERNEL_SRC=$t: mm/rmap.c has no $FEATURE_FUNC(): this kernel predates batched lazyfree unmap (Linux 6.16)"
+}
+
+# installed_by_us TREE: whether TREE's mm/Kconfig carries the marker block
+# of scripts/install-suite (the suite in TREE is ours, not the tree's own).
+installed_by_us() {
+	grep -qxF "$MARK_BEGIN" "$1/mm/Kconfig" 2>/dev/null
 }
 
 # suite_files: the suite's C files, relative to mm/tests/.
