@@ -19,9 +19,11 @@
 #   ACCEL=kvm|tcg       ARCH=x86_64: skip the KVM probe
 #   FLAVOUR=debug       make run with kunitconfig.debug too (own build dir)
 #   REPEAT=N            make run: boot the kernel N times
+#   BOOT_ONLY=1         make run: boot the last build again, build nothing
+#                       (e.g. with another FILTER)
 #   GOOD=rev BAD=rev    for `make bisect` (KERNEL_SRC must be a git tree)
 
-export ARCH ACCEL KERNEL_SRC KERNEL_VERSION CARRIED_FIXES MUTANT JOBS CACHE_DIR FLAVOUR REPEAT
+export ARCH ACCEL KERNEL_SRC KERNEL_VERSION CARRIED_FIXES MUTANT JOBS CACHE_DIR FLAVOUR REPEAT BOOT_ONLY
 
 .PHONY: run check check-debug bench bisect install uninstall get-kernel help
 
