@@ -21,9 +21,13 @@
 #   REPEAT=N            make run: boot the kernel N times
 #   BOOT_ONLY=1         make run: boot the last build again, build nothing
 #                       (e.g. with another FILTER)
+#   MUTANTS="FILE..."   make run: build these mutants into one kernel, each
+#                       behind lazyfree_mutant=NAME (see scripts/schemata)
+#   KERNEL_ARGS="..."   make run: more kernel parameters, e.g.
+#                       KERNEL_ARGS=lazyfree_mutant=rmap-no-pmd-cap BOOT_ONLY=1
 #   GOOD=rev BAD=rev    for `make bisect` (KERNEL_SRC must be a git tree)
 
-export ARCH ACCEL KERNEL_SRC KERNEL_VERSION CARRIED_FIXES MUTANT JOBS CACHE_DIR FLAVOUR REPEAT BOOT_ONLY
+export ARCH ACCEL KERNEL_SRC KERNEL_VERSION CARRIED_FIXES MUTANT JOBS CACHE_DIR FLAVOUR REPEAT BOOT_ONLY MUTANTS KERNEL_ARGS
 
 .PHONY: run check check-debug bench bisect install uninstall get-kernel help
 
