@@ -427,18 +427,25 @@ static void lazyfree_walk(struct lazyfree_fixture *fx,
 	lazyfree_walk_range(fx, 0, fx->nr_pages, ops);
 }
 
-/* Walk the folio's range in every mm with @ops, taking each mmap lock. */
-static void lazyfree_walk_mms(struct lazyfree_fixture *fx,
-			      const struct mm_walk_ops *ops)
+/*
+ * Walk the folio's range in every mm with @ops, taking each mmap lock.  A
+ * callback that returns a positive value ends the walk of its mm and of
+ * the mms after it; that value is returned (else the last walk's result).
+ */
+static int lazyfree_walk_mms(struct lazyfree_fixture *fx,
+			     const struct mm_walk_ops *ops)
 {
 	unsigned int k;
+	int ret = 0;
 
-	for (k = 0; k < fx->nr_mms; k++) {
+	for (k = 0; k < fx->nr_mms && ret <= 0; k++) {
 		mmap_read_lock(fx->mms[k]);
-		walk_page_range(fx->mms[k], fx->addr,
-				lazyfree_page_addr(fx, fx->nr_pages), ops, fx);
+		ret = walk_page_range(fx->mms[k], fx->addr,
+				      lazyfree_page_addr(fx, fx->nr_pages),
+				      ops, fx);
 		mmap_read_unlock(fx->mms[k]);
 	}
+	return ret;
 }
 
 /* Which page of the fixture's folio the PTE at @addr should map. */
@@ -1821,16 +1828,8 @@ static const struct mm_walk_ops lazyfree_hold_ops = {
  */
 static bool lazyfree_hold_folio(struct lazyfree_fixture *fx)
 {
-	unsigned int k;
-	int ret = 0;
+	int ret = lazyfree_walk_mms(fx, &lazyfree_hold_ops);
 
-	for (k = 0; k < fx->nr_mms && ret <= 0; k++) {
-		mmap_read_lock(fx->mms[k]);
-		ret = walk_page_range(fx->mms[k], fx->addr,
-				      lazyfree_page_addr(fx, fx->nr_pages),
-				      &lazyfree_hold_ops, fx);
-		mmap_read_unlock(fx->mms[k]);
-	}
 	KUNIT_EXPECT_GT_MSG(fx->test, ret, 0,
 			    "reclaim kept the folio (returned 0, PGLAZYFREED unchanged), but no PTE maps it any more: it may be free, the test cannot look at it");
 	if (ret <= 0)
