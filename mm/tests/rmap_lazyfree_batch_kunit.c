@@ -34,6 +34,11 @@
  * and mremap() to the layout; fault_fidelity compares the two fixtures
  * field by field.  With CONFIG_MEM_SOFT_DIRTY, rows with mixed soft-dirty
  * bits check that a restored batch keeps each PTE's bit.
+ *
+ * The file reads in that order: the types, the fixture that builds a
+ * layout, the page-table canary, the triggers (redirty, pin), the model of
+ * the end state, the checks, the repair that keeps a failing case from
+ * harming the kernel, the scenario table and its parameters, the cases.
  */
 
 #include <kunit/test.h>
@@ -89,6 +94,8 @@
 /* try_to_unmap() flags shrink_folio_list() uses for a large folio. */
 #define LAZYFREE_TTU_FLAGS	(TTU_BATCH_FLUSH | TTU_SYNC)
 
+/* ===== Types ===== */
+
 /**
  * enum lazyfree_layout_kind - where the PTEs of a test folio lie
  *
@@ -121,36 +128,6 @@ enum lazyfree_layout_kind {
 	 * | 0 1 ... s-1 ] s ... n-1 (VM_LOCKED) |
 	 */
 	LAZYFREE_VMA_STRADDLE_MLOCKED,
-};
-
-/**
- * enum lazyfree_entry - how a case asks reclaim to unmap the folio
- * @LAZYFREE_TRY_TO_UNMAP: try_to_unmap() on the isolated folio, as
- *	shrink_folio_list() calls it
- * @LAZYFREE_RECLAIM_PAGES: reclaim_pages() on a list holding the isolated
- *	folio, as MADV_PAGEOUT and DAMON do
- * @LAZYFREE_MADV_PAGEOUT: MADV_PAGEOUT of the folio's range, with the folio
- *	back on the LRU: the madvise walk isolates it and calls
- *	reclaim_pages(); only for a folio mapped whole in one page table of
- *	one VMA of one mm, which MADV_PAGEOUT neither splits nor skips
- */
-enum lazyfree_entry {
-	LAZYFREE_TRY_TO_UNMAP,
-	LAZYFREE_RECLAIM_PAGES,
-	LAZYFREE_MADV_PAGEOUT,
-};
-
-/**
- * enum lazyfree_source - who makes the folio
- * @LAZYFREE_HAND_BUILT: the fixture, as the mTHP fault path and MADV_FREE
- *	would (lazyfree_map_folio(), lazyfree_madv_free()); every arch
- * @LAZYFREE_FAULTED: the kernel: a write fault in a VMA of exactly the
- *	folio's size, MADV_FREE, then mremap() to the layout's address
- *	(lazyfree_fault_folio()); only where LAZYFREE_CAN_FAULT
- */
-enum lazyfree_source {
-	LAZYFREE_HAND_BUILT,
-	LAZYFREE_FAULTED,
 };
 
 /**
@@ -216,6 +193,7 @@ enum lazyfree_trigger {
  * @fork: share the folio with a second mm, copied by dup_mmap() as fork()
  *	does, before reclaim
  * @min_order: smallest order for which the positions above are distinct
+ *	(0 and 1: every order)
  * @reclaim: also run the row through reclaim_pages()
  */
 struct lazyfree_scenario {
@@ -229,6 +207,36 @@ struct lazyfree_scenario {
 	bool fork;
 	unsigned int min_order;
 	bool reclaim;
+};
+
+/**
+ * enum lazyfree_entry - how a case asks reclaim to unmap the folio
+ * @LAZYFREE_TRY_TO_UNMAP: try_to_unmap() on the isolated folio, as
+ *	shrink_folio_list() calls it
+ * @LAZYFREE_RECLAIM_PAGES: reclaim_pages() on a list holding the isolated
+ *	folio, as MADV_PAGEOUT and DAMON do
+ * @LAZYFREE_MADV_PAGEOUT: MADV_PAGEOUT of the folio's range, with the folio
+ *	back on the LRU: the madvise walk isolates it and calls
+ *	reclaim_pages(); only for a folio mapped whole in one page table of
+ *	one VMA of one mm, which MADV_PAGEOUT neither splits nor skips
+ */
+enum lazyfree_entry {
+	LAZYFREE_TRY_TO_UNMAP,
+	LAZYFREE_RECLAIM_PAGES,
+	LAZYFREE_MADV_PAGEOUT,
+};
+
+/**
+ * enum lazyfree_source - who makes the folio
+ * @LAZYFREE_HAND_BUILT: the fixture, as the mTHP fault path and MADV_FREE
+ *	would (lazyfree_map_folio(), lazyfree_madv_free()); every arch
+ * @LAZYFREE_FAULTED: the kernel: a write fault in a VMA of exactly the
+ *	folio's size, MADV_FREE, then mremap() to the layout's address
+ *	(lazyfree_fault_folio()); only where LAZYFREE_CAN_FAULT
+ */
+enum lazyfree_source {
+	LAZYFREE_HAND_BUILT,
+	LAZYFREE_FAULTED,
 };
 
 /**
@@ -275,7 +283,9 @@ struct lazyfree_layout {
  * @pfn: folio_pfn(@folio), also usable once reclaim freed the folio
  * @isolated: the fixture holds the isolation reference (reclaim_pages()
  *	takes it over)
- * @freed: reclaim_pages() freed the folio
+ * @reclaimed_pages: the pages reclaim reported freed (reclaim_pages()'
+ *	return value, or PGLAZYFREED's change for MADV_PAGEOUT); 0 while the
+ *	folio is kept
  * @addr: user address of the folio's first page, in every mm
  * @nr_pages: folio_nr_pages(@folio)
  * @rss_base: MM_ANONPAGES of each mm before the folio was mapped there
@@ -301,7 +311,7 @@ struct lazyfree_fixture {
 	struct folio *folio;
 	unsigned long pfn;
 	bool isolated;
-	bool freed;
+	unsigned long reclaimed_pages;
 	unsigned long addr;
 	unsigned int nr_pages;
 	long rss_base[LAZYFREE_MAX_MMS];
@@ -328,10 +338,41 @@ struct lazyfree_expect {
 	bool dirty;
 };
 
+/**
+ * struct lazyfree_diffs - the differences one check found
+ * @test: the test they fail
+ * @nr: how many so far
+ *
+ * A check reports the first LAZYFREE_MAX_REPORTS differences one by one
+ * (lazyfree_diff()) and the rest as a count (lazyfree_diffs_end()).
+ */
+struct lazyfree_diffs {
+	struct kunit *test;
+	unsigned int nr;
+};
+
+/* Count a difference; returns whether to report it one by one. */
+static bool lazyfree_diff(struct lazyfree_diffs *d)
+{
+	return d->nr++ < LAZYFREE_MAX_REPORTS;
+}
+
+/* Report how many more @what than were reported; returns them all. */
+static unsigned int lazyfree_diffs_end(const struct lazyfree_diffs *d,
+				       const char *what)
+{
+	if (d->nr > LAZYFREE_MAX_REPORTS)
+		KUNIT_FAIL(d->test, "... and %u more %s",
+			   d->nr - LAZYFREE_MAX_REPORTS, what);
+	return d->nr;
+}
+
+/* ===== The fixture: a lazyfree large folio in a test mm ===== */
+
 /*
  * Folios the fixture allocated, and folios that were then freed: by
  * reclaim_pages(), or by the test dropping the last reference once every
- * mapping was gone (see lazyfree_expect_released()).  suite_exit reports
+ * mapping was gone (see lazyfree_release_and_expect()).  suite_exit reports
  * both; in a passing run they are equal.
  */
 static unsigned int lazyfree_folios_made;
@@ -421,12 +462,6 @@ static void lazyfree_walk_range(struct lazyfree_fixture *fx, unsigned int first,
 			lazyfree_page_addr(fx, first + nr), ops, fx);
 }
 
-static void lazyfree_walk(struct lazyfree_fixture *fx,
-			  const struct mm_walk_ops *ops)
-{
-	lazyfree_walk_range(fx, 0, fx->nr_pages, ops);
-}
-
 /*
  * Walk the folio's range in every mm with @ops, taking each mmap lock.  A
  * callback that returns a positive value ends the walk of its mm and of
@@ -449,61 +484,45 @@ static int lazyfree_walk_mms(struct lazyfree_fixture *fx,
 }
 
 /* Which page of the fixture's folio the PTE at @addr should map. */
-static unsigned int lazyfree_walk_index(struct mm_walk *walk,
-					unsigned long addr)
+static unsigned int lazyfree_walk_page_index(struct mm_walk *walk,
+					     unsigned long addr)
 {
 	struct lazyfree_fixture *fx = walk->private;
 
 	return (addr - fx->addr) >> PAGE_SHIFT;
 }
 
-static unsigned int lazyfree_walk_mm(struct mm_walk *walk)
+static unsigned int lazyfree_walk_mm_index(struct mm_walk *walk)
 {
 	struct lazyfree_fixture *fx = walk->private;
 
 	return walk->mm == fx->mms[0] ? 0 : 1;
 }
 
-static int lazyfree_save_pte(pte_t *ptep, unsigned long addr,
-			     unsigned long next, struct mm_walk *walk)
+/*
+ * @pte with its PFN replaced by @pfn and every other bit kept: the PFN
+ * advanced by the (modular) difference, as set_ptes() advances it.
+ */
+static pte_t lazyfree_pte_with_pfn(pte_t pte, unsigned long pfn)
 {
-	struct lazyfree_fixture *fx = walk->private;
-
-	fx->orig[lazyfree_walk_mm(walk)][lazyfree_walk_index(walk, addr)] =
-		ptep_get(ptep);
-	return 0;
+	return pte_advance_pfn(pte, pfn - pte_pfn(pte));
 }
 
-static const struct mm_walk_ops lazyfree_save_ops = {
-	.pte_entry = lazyfree_save_pte,
-	.walk_lock = PGWALK_RDLOCK,
-};
-
 /*
- * The page-table canary.
- *
- * The first version of batched lazyfree unmap (v6.16-rc1) batched a folio
- * only as a whole, and let folio_pte_batch() scan as many PTEs as the folio
- * has pages from its first one, also when the folio crosses the end of the
- * page table: the scan then read the memory after the PTE table, and the
- * batch cleared whatever there looked like the folio's next PTEs.  What
- * that memory holds is luck, so without KASAN such a read is noticed by
- * chance at best.
- *
- * The fixture takes the luck out.  In every mm it installs the PTE table
- * holding the folio's first PTE itself, as the first of two physically
- * adjacent pages (an order-1 allocation split in two): the entry after the
- * table's last one is the first entry of the second page, the canary.
- * Right before every unmap attempt lazyfree_arm_canaries() fills the canary
- * with a copy of the next page table.  For a folio that straddles the PMD
- * these are exactly the entries that continue the folio's PTEs, so a batch
- * that reads past the end of the table finds a perfect continuation,
- * extends into the canary and clears it there.  lazyfree_expect_canaries()
- * then fails the case on every changed canary entry, and undoes what such a
- * batch did: see there.
+ * Change PTEs @first to @first + @nr - 1 of the folio's range in the test's
+ * mm with @ops under the mmap lock, then flush the TLB, as the madvise and
+ * clear_refs paths the fixture stands in for do.
  */
+static void lazyfree_change_ptes(struct lazyfree_fixture *fx, unsigned int first,
+				 unsigned int nr, const struct mm_walk_ops *ops)
+{
+	mmap_read_lock(fx->mm);
+	lazyfree_walk_range(fx, first, nr, ops);
+	flush_tlb_mm(fx->mm);
+	mmap_read_unlock(fx->mm);
+}
 
-static void lazyfree_free_page(void *page)
+static void lazyfree_free_page_action(void *page)
 {
 	__free_page(page);
 }
@@ -511,7 +530,8 @@ static void lazyfree_free_page(void *page)
 /*
  * Install the PTE table covering fx->addr in @mm (fixture mm @k), which has
  * none there yet, as the first page of a physically contiguous pair; keep
- * the second page as the canary, freed by a KUnit action.  The table goes
+ * the second page as the canary (see "The page-table canary" below), freed
+ * by a KUnit action.  The table goes
  * with the mm like any other: it is an order-0 page built as
  * pte_alloc_one() builds one.  Returns false, with nothing installed, if
  * memory or the PMD is lacking.
@@ -528,7 +548,7 @@ static bool lazyfree_install_table_pair(struct lazyfree_fixture *fx,
 	if (!pair)
 		return false;
 	split_page(pair, 1);
-	if (kunit_add_action_or_reset(fx->test, lazyfree_free_page, pair + 1)) {
+	if (kunit_add_action_or_reset(fx->test, lazyfree_free_page_action, pair + 1)) {
 		__free_page(pair);
 		return false;
 	}
@@ -546,149 +566,6 @@ static bool lazyfree_install_table_pair(struct lazyfree_fixture *fx,
 	fx->tables[k] = pair;
 	fx->canaries[k] = pair + 1;
 	return true;
-}
-
-/* The start of the page table after the one holding the folio's PTE 0. */
-static unsigned long lazyfree_next_table_addr(const struct lazyfree_fixture *fx)
-{
-	return ALIGN_DOWN(fx->addr, PMD_SIZE) + PMD_SIZE;
-}
-
-/* Whether mm @k still has the fixture's table at fx->addr. */
-static bool lazyfree_table_is_ours(const struct lazyfree_fixture *fx,
-				   unsigned int k)
-{
-	pmd_t *pmd = mm_find_pmd(fx->mms[k], fx->addr);
-
-	return pmd && pmd_present(pmdp_get(pmd)) &&
-	       pmd_page(pmdp_get(pmd)) == fx->tables[k];
-}
-
-/* Copy the next page table (or none) into every mm's canary. */
-static void lazyfree_arm_canaries(struct lazyfree_fixture *fx)
-{
-	unsigned long next = lazyfree_next_table_addr(fx);
-	unsigned int i, k;
-
-	for (k = 0; k < fx->nr_mms; k++) {
-		spinlock_t *ptl;	/* the next PTE table's lock */
-		pte_t *ptep, *canary;
-		bool ours;
-
-		mmap_read_lock(fx->mms[k]);
-		ours = lazyfree_table_is_ours(fx, k);
-		ptep = lazyfree_pte_lock(fx->mms[k], next, false, &ptl);
-		canary = kmap_local_page(fx->canaries[k]);
-		for (i = 0; i < PTRS_PER_PTE; i++) {
-			fx->canary_want[k][i] = ptep ? ptep_get(ptep + i) : __pte(0);
-			canary[i] = fx->canary_want[k][i];
-		}
-		kunmap_local(canary);
-		if (ptep)
-			pte_unmap_unlock(ptep, ptl);
-		mmap_read_unlock(fx->mms[k]);
-		KUNIT_ASSERT_TRUE_MSG(fx->test, ours,
-				      "mm %u: the page table at %#lx is not the fixture's any more",
-				      k, fx->addr);
-	}
-}
-
-/**
- * struct lazyfree_canary_diff - a canary entry an unmap changed
- * @k: the mm
- * @i: the entry: the (i + 1)th entry past the end of the table
- * @want: what it held
- * @got: what it holds
- */
-struct lazyfree_canary_diff {
-	unsigned int k;
-	unsigned int i;
-	pte_t want;
-	pte_t got;
-};
-
-/*
- * Compare mm @k's canary with what it held, noting up to
- * LAZYFREE_MAX_REPORTS changed entries in @diffs, and undo the damage of a
- * batch that ran into it.  A present canary entry that is now none was
- * cleared by a batch that then dropped a mapcount, a reference and RSS for
- * its page, as if it had cleared the entry at the same index of the next
- * page table, which still maps that page: clear that entry too (its
- * accounting is gone already), so that the mm tears down cleanly.  The
- * canary is rewritten.  Returns the number of changed entries.
- */
-static unsigned int lazyfree_check_canary(struct lazyfree_fixture *fx,
-					  unsigned int k,
-					  struct lazyfree_canary_diff *diffs,
-					  unsigned int *cleared)
-{
-	unsigned long next = lazyfree_next_table_addr(fx);
-	spinlock_t *ptl;	/* the next PTE table's lock */
-	pte_t *ptep, *canary;
-	unsigned int i, bad = 0;
-
-	mmap_read_lock(fx->mms[k]);
-	ptep = lazyfree_pte_lock(fx->mms[k], next, false, &ptl);
-	canary = kmap_local_page(fx->canaries[k]);
-	for (i = 0; i < PTRS_PER_PTE; i++) {
-		pte_t want = fx->canary_want[k][i], got = canary[i], real;
-
-		if (pte_same(got, want))
-			continue;
-		if (bad < LAZYFREE_MAX_REPORTS)
-			diffs[bad] = (struct lazyfree_canary_diff){
-				.k = k, .i = i, .want = want, .got = got,
-			};
-		bad++;
-		canary[i] = want;
-		if (!ptep || !pte_present(want) || !pte_none(got))
-			continue;
-		real = ptep_get(ptep + i);
-		if (pte_present(real) && pte_pfn(real) == pte_pfn(want)) {
-			ptep_get_and_clear(fx->mms[k], next + i * PAGE_SIZE,
-					   ptep + i);
-			(*cleared)++;
-		}
-	}
-	kunmap_local(canary);
-	if (ptep)
-		pte_unmap_unlock(ptep, ptl);
-	if (*cleared)
-		flush_tlb_mm(fx->mms[k]);
-	mmap_read_unlock(fx->mms[k]);
-	return bad;
-}
-
-/*
- * After an unmap attempt: fail on every canary entry that changed (the
- * first LAZYFREE_MAX_REPORTS one by one) and undo what the batch did, see
- * lazyfree_check_canary().  Returns whether all canaries were intact.
- */
-static bool lazyfree_expect_canaries(struct lazyfree_fixture *fx)
-{
-	unsigned int nr_before = (lazyfree_next_table_addr(fx) - fx->addr) >> PAGE_SHIFT;
-	struct lazyfree_canary_diff diffs[LAZYFREE_MAX_REPORTS];
-	unsigned int j, k, bad, cleared, all = 0;
-
-	for (k = 0; k < fx->nr_mms; k++) {
-		cleared = 0;
-		bad = lazyfree_check_canary(fx, k, diffs, &cleared);
-		for (j = 0; j < min(bad, LAZYFREE_MAX_REPORTS); j++)
-			KUNIT_FAIL(fx->test,
-				   "mm %u: page-table canary entry %u changed from %#llx to %#llx: a batch read past the end of the page table (after PTE %u) and took the entry for PTE %u",
-				   k, diffs[j].i, (u64)pte_val(diffs[j].want),
-				   (u64)pte_val(diffs[j].got), nr_before - 1,
-				   nr_before + diffs[j].i);
-		if (bad > LAZYFREE_MAX_REPORTS)
-			KUNIT_FAIL(fx->test, "mm %u: ... and %u more canary entries changed",
-				   k, bad - LAZYFREE_MAX_REPORTS);
-		if (cleared)
-			kunit_info(fx->test,
-				   "mm %u: cleared %u PTEs of the next page table whose mapcount, reference and RSS the batch had dropped\n",
-				   k, cleared);
-		all += bad;
-	}
-	return !all;
 }
 
 /*
@@ -730,11 +607,6 @@ static void lazyfree_fill(struct folio *folio)
 	}
 }
 
-static void lazyfree_putback_folio(void *folio)
-{
-	folio_putback_lru(folio);
-}
-
 /*
  * Install a PTE as do_anonymous_page() would, with set_ptes(nr = 1): the
  * fixture must not depend on set_ptes(nr > 1), which is under test too.
@@ -748,7 +620,7 @@ static int lazyfree_install_pte(pte_t *ptep, unsigned long addr,
 
 	if (vma->vm_flags & VM_WRITE)
 		pte = pte_mkwrite(pte_mkdirty(pte), vma);
-	pte = pte_advance_pfn(pte, lazyfree_walk_index(walk, addr));
+	pte = pte_advance_pfn(pte, lazyfree_walk_page_index(walk, addr));
 	set_ptes(fx->mm, addr, ptep, pte, 1);
 	update_mmu_cache_range(NULL, vma, addr, ptep, 1);
 	return 0;
@@ -786,7 +658,7 @@ static bool lazyfree_install_ptes(struct lazyfree_fixture *fx,
 	folio_ref_add(fx->folio, fx->nr_pages - 1);
 	folio_add_new_anon_rmap(fx->folio, vma, fx->addr, RMAP_EXCLUSIVE);
 	folio_add_lru_vma(fx->folio, vma);
-	lazyfree_walk(fx, &lazyfree_install_ops);
+	lazyfree_walk_range(fx, 0, fx->nr_pages, &lazyfree_install_ops);
 	add_mm_counter(fx->mm, MM_ANONPAGES, fx->nr_pages);
 	count_mthp_stat(folio_order(fx->folio), MTHP_STAT_ANON_FAULT_ALLOC);
 	return true;
@@ -849,18 +721,6 @@ static int lazyfree_clean_pte(pte_t *ptep, unsigned long addr,
 	return 0;
 }
 
-static int lazyfree_wrprotect_pte(pte_t *ptep, unsigned long addr,
-				  unsigned long next, struct mm_walk *walk)
-{
-	ptep_set_wrprotect(walk->mm, addr, ptep);
-	return 0;
-}
-
-static const struct mm_walk_ops lazyfree_wrprotect_ops = {
-	.pte_entry = lazyfree_wrprotect_pte,
-	.walk_lock = PGWALK_RDLOCK,
-};
-
 static const struct mm_walk_ops lazyfree_clean_ops = {
 	.pte_entry = lazyfree_clean_pte,
 	.walk_lock = PGWALK_RDLOCK,
@@ -887,10 +747,7 @@ static void lazyfree_madv_free(struct lazyfree_fixture *fx)
 	folio_clear_dirty(fx->folio);
 	folio_unlock(fx->folio);
 
-	mmap_read_lock(fx->mm);
-	lazyfree_walk(fx, &lazyfree_clean_ops);
-	flush_tlb_mm(fx->mm);
-	mmap_read_unlock(fx->mm);
+	lazyfree_change_ptes(fx, 0, fx->nr_pages, &lazyfree_clean_ops);
 
 	folio_mark_lazyfree(fx->folio);
 	lru_add_drain_all();
@@ -921,16 +778,17 @@ static const struct mm_walk_ops lazyfree_softclean_ops = {
 	.walk_lock = PGWALK_RDLOCK,
 };
 
-static void lazyfree_softclean(struct lazyfree_fixture *fx,
-			       const struct lazyfree_layout *layout)
+static int lazyfree_wrprotect_pte(pte_t *ptep, unsigned long addr,
+				  unsigned long next, struct mm_walk *walk)
 {
-	mmap_read_lock(fx->mm);
-	lazyfree_walk_range(fx, layout->softclean,
-			    fx->nr_pages - layout->softclean,
-			    &lazyfree_softclean_ops);
-	flush_tlb_mm(fx->mm);
-	mmap_read_unlock(fx->mm);
+	ptep_set_wrprotect(walk->mm, addr, ptep);
+	return 0;
 }
+
+static const struct mm_walk_ops lazyfree_wrprotect_ops = {
+	.pte_entry = lazyfree_wrprotect_pte,
+	.walk_lock = PGWALK_RDLOCK,
+};
 
 #if LAZYFREE_CAN_FAULT
 /* mremap(@from, @len, @len, MREMAP_MAYMOVE | MREMAP_FIXED, @to) */
@@ -1074,22 +932,742 @@ static void lazyfree_zap_hole(struct lazyfree_fixture *fx,
 	KUNIT_ASSERT_EQ_MSG(fx->test, ret, 0, "MADV_DONTNEED failed");
 }
 
-static void lazyfree_wrprotect(struct lazyfree_fixture *fx, unsigned int i)
+static void lazyfree_mmput_action(void *mm)
 {
-	mmap_read_lock(fx->mm);
-	lazyfree_walk_range(fx, i, 1, &lazyfree_wrprotect_ops);
-	flush_tlb_mm(fx->mm);
-	mmap_read_unlock(fx->mm);
+	mmput(mm);
 }
 
 /*
- * @pte with its PFN replaced by @pfn and every other bit kept: the PFN
- * advanced by the (modular) difference, as set_ptes() advances it.
+ * In "Repair" below; a fork's PTEs are checked and repaired as soon as it
+ * made them.
  */
-static pte_t lazyfree_pte_with_pfn(pte_t pte, unsigned long pfn)
+static void lazyfree_repair_ptes(struct lazyfree_fixture *fx);
+
+/*
+ * Share the folio with a second mm the way fork() does: dup_mmap() copies
+ * the VMAs and their anon_vma chains and copy_page_range() the PTEs, which
+ * write-protects them in both mms (COW).  The child mm is attached to no
+ * task; a KUnit action drops it, zapping its PTEs.  The child's first page
+ * table is installed beforehand, with its canary, for dup_mmap() to fill.
+ */
+static void lazyfree_fork(struct lazyfree_fixture *fx)
 {
-	return pte_advance_pfn(pte, pfn - pte_pfn(pte));
+	struct kunit *test = fx->test;
+	struct mm_struct *child;
+	bool ok;
+	int ret;
+
+	child = mm_alloc();
+	KUNIT_ASSERT_NOT_NULL(test, child);
+	ret = kunit_add_action_or_reset(test, lazyfree_mmput_action, child);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	/* copy_pte_range() fills a page table it finds in place. */
+	mmap_write_lock(child);
+	ok = lazyfree_install_table_pair(fx, child, fx->nr_mms);
+	mmap_write_unlock(child);
+	KUNIT_ASSERT_TRUE_MSG(test, ok, "no page table with a canary in the child");
+	ret = dup_mmap(child, fx->mm);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "dup_mmap() failed");
+	fx->mms[fx->nr_mms] = child;
+	fx->rss_base[fx->nr_mms++] = 0;
+
+	/*
+	 * copy_present_ptes() maps the child's PTEs with set_ptes(): check
+	 * and repair them now, before the rmap code acts on a wrong PTE and
+	 * corrupts per-page mapcounts beyond repair.
+	 */
+	lazyfree_repair_ptes(fx);
+	KUNIT_EXPECT_EQ_MSG(test, fx->repaired, 0,
+			    "dup_mmap() left %u PTEs mapping another page than the parent's",
+			    fx->repaired);
 }
+
+static void lazyfree_putback_lru_action(void *folio)
+{
+	folio_putback_lru(folio);
+}
+
+/*
+ * Isolate the folio from the LRU, as shrink_folio_list() has it; the
+ * isolation reference goes back with folio_putback_lru() in a KUnit action.
+ */
+static void lazyfree_isolate(struct lazyfree_fixture *fx)
+{
+	struct kunit *test = fx->test;
+	int ret;
+
+	lru_add_drain_all();
+	KUNIT_ASSERT_TRUE_MSG(test, folio_isolate_lru(fx->folio),
+			      "cannot isolate the folio from the LRU");
+	ret = kunit_add_action_or_reset(test, lazyfree_putback_lru_action,
+					fx->folio);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	fx->isolated = true;
+}
+
+/**
+ * lazyfree_fixture_create() - map a lazyfree large anon folio in a layout
+ * @test: the test context
+ * @layout: folio order and where its PTEs lie
+ *
+ * Gives the KUnit thread a user mm, maps a folio of @layout->order there as
+ * the mTHP fault path would and makes it lazyfree as MADV_FREE would (or
+ * lets the kernel do both and moves the folio into place, see
+ * &enum lazyfree_source), zaps the layout's hole, write-protects its PTE,
+ * clears soft-dirty bits, splits the VMA where the layout says, forks if it
+ * says so, and finally isolates the folio from the LRU, as
+ * shrink_folio_list() has it when it calls try_to_unmap().
+ *
+ * The isolation reference is dropped by a KUnit action; the mappings go
+ * with the mms.  Both happen even when the case fails half-way.
+ *
+ * Return: the fixture; aborts the test if any step fails.
+ */
+static struct lazyfree_fixture *
+lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout)
+{
+	struct lazyfree_fixture *fx;
+	unsigned long base;
+
+	KUNIT_ASSERT_LE(test, layout->nr, LAZYFREE_MAX_PAGES);
+	fx = kunit_kzalloc(test, sizeof(*fx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fx);
+	fx->test = test;
+	fx->nr_pages = layout->nr;
+
+	base = lazyfree_map_window(test);
+	fx->mm = current->mm;
+	fx->mms[0] = fx->mm;
+	fx->nr_mms = 1;
+	fx->addr = lazyfree_folio_addr(base, layout);
+
+	if (layout->source == LAZYFREE_FAULTED) {
+		lazyfree_fault_folio(fx, layout->order);
+	} else {
+		lazyfree_map_folio(fx, layout->order);
+		lazyfree_madv_free(fx);
+	}
+	if (layout->hole_len)
+		lazyfree_zap_hole(fx, layout);
+	if (layout->wrprotect != UINT_MAX)
+		lazyfree_change_ptes(fx, layout->wrprotect, 1,
+				     &lazyfree_wrprotect_ops);
+	if (layout->softclean != UINT_MAX)
+		lazyfree_change_ptes(fx, layout->softclean,
+				     fx->nr_pages - layout->softclean,
+				     &lazyfree_softclean_ops);
+	if (layout->kind == LAZYFREE_VMA_STRADDLE ||
+	    layout->kind == LAZYFREE_VMA_STRADDLE_MLOCKED)
+		lazyfree_split_vma(fx, layout);
+	if (layout->fork)
+		lazyfree_fork(fx);
+	lazyfree_isolate(fx);
+	return fx;
+}
+
+/* ===== The page-table canary ===== */
+
+/*
+ * The first version of batched lazyfree unmap (v6.16-rc1) batched a folio
+ * only as a whole, and let folio_pte_batch() scan as many PTEs as the folio
+ * has pages from its first one, also when the folio crosses the end of the
+ * page table: the scan then read the memory after the PTE table, and the
+ * batch cleared whatever there looked like the folio's next PTEs.  What
+ * that memory holds is luck, so without KASAN such a read is noticed by
+ * chance at best.
+ *
+ * The fixture takes the luck out.  In every mm it installs the PTE table
+ * holding the folio's first PTE itself, as the first of two physically
+ * adjacent pages (an order-1 allocation split in two): the entry after the
+ * table's last one is the first entry of the second page, the canary.
+ * Right before every unmap attempt lazyfree_arm_canaries() fills the canary
+ * with a copy of the next page table.  For a folio that straddles the PMD
+ * these are exactly the entries that continue the folio's PTEs, so a batch
+ * that reads past the end of the table finds a perfect continuation,
+ * extends into the canary and clears it there.  lazyfree_expect_canaries()
+ * then fails the case on every changed canary entry, and undoes what such a
+ * batch did: see there.
+ */
+
+/* The start of the page table after the one holding the folio's PTE 0. */
+static unsigned long lazyfree_next_table_addr(const struct lazyfree_fixture *fx)
+{
+	return ALIGN_DOWN(fx->addr, PMD_SIZE) + PMD_SIZE;
+}
+
+/* Whether mm @k still has the fixture's table at fx->addr. */
+static bool lazyfree_table_is_ours(const struct lazyfree_fixture *fx,
+				   unsigned int k)
+{
+	pmd_t *pmd = mm_find_pmd(fx->mms[k], fx->addr);
+
+	return pmd && pmd_present(pmdp_get(pmd)) &&
+	       pmd_page(pmdp_get(pmd)) == fx->tables[k];
+}
+
+/* Copy the next page table (or none) into every mm's canary. */
+static void lazyfree_arm_canaries(struct lazyfree_fixture *fx)
+{
+	unsigned long next = lazyfree_next_table_addr(fx);
+	unsigned int i, k;
+
+	for (k = 0; k < fx->nr_mms; k++) {
+		spinlock_t *ptl;	/* the next PTE table's lock */
+		pte_t *ptep, *canary;
+		bool ours;
+
+		mmap_read_lock(fx->mms[k]);
+		ours = lazyfree_table_is_ours(fx, k);
+		ptep = lazyfree_pte_lock(fx->mms[k], next, false, &ptl);
+		canary = kmap_local_page(fx->canaries[k]);
+		for (i = 0; i < PTRS_PER_PTE; i++) {
+			fx->canary_want[k][i] = ptep ? ptep_get(ptep + i) : __pte(0);
+			canary[i] = fx->canary_want[k][i];
+		}
+		kunmap_local(canary);
+		if (ptep)
+			pte_unmap_unlock(ptep, ptl);
+		mmap_read_unlock(fx->mms[k]);
+		KUNIT_ASSERT_TRUE_MSG(fx->test, ours,
+				      "mm %u: the page table at %#lx is not the fixture's any more",
+				      k, fx->addr);
+	}
+}
+
+/**
+ * struct lazyfree_canary_diff - a canary entry an unmap changed
+ * @k: the mm
+ * @i: the entry: the (i + 1)th entry past the end of the table
+ * @want: what it held
+ * @got: what it holds
+ */
+struct lazyfree_canary_diff {
+	unsigned int k;
+	unsigned int i;
+	pte_t want;
+	pte_t got;
+};
+
+/*
+ * Compare mm @k's canary with what it held, noting up to
+ * LAZYFREE_MAX_REPORTS changed entries in @diffs, and undo the damage of a
+ * batch that ran into it.  A present canary entry that is now none was
+ * cleared by a batch that then dropped a mapcount, a reference and RSS for
+ * its page, as if it had cleared the entry at the same index of the next
+ * page table, which still maps that page: clear that entry too (its
+ * accounting is gone already), so that the mm tears down cleanly.  The
+ * canary is rewritten.  The differences are counted in @d.
+ */
+static void lazyfree_check_canary(struct lazyfree_fixture *fx, unsigned int k,
+				  struct lazyfree_diffs *d,
+				  struct lazyfree_canary_diff *diffs,
+				  unsigned int *cleared)
+{
+	unsigned long next = lazyfree_next_table_addr(fx);
+	spinlock_t *ptl;	/* the next PTE table's lock */
+	pte_t *ptep, *canary;
+	unsigned int i;
+
+	mmap_read_lock(fx->mms[k]);
+	ptep = lazyfree_pte_lock(fx->mms[k], next, false, &ptl);
+	canary = kmap_local_page(fx->canaries[k]);
+	for (i = 0; i < PTRS_PER_PTE; i++) {
+		pte_t want = fx->canary_want[k][i], got = canary[i], real;
+
+		if (pte_same(got, want))
+			continue;
+		if (lazyfree_diff(d))
+			diffs[d->nr - 1] = (struct lazyfree_canary_diff){
+				.k = k, .i = i, .want = want, .got = got,
+			};
+		canary[i] = want;
+		if (!ptep || !pte_present(want) || !pte_none(got))
+			continue;
+		real = ptep_get(ptep + i);
+		if (pte_present(real) && pte_pfn(real) == pte_pfn(want)) {
+			ptep_get_and_clear(fx->mms[k], next + i * PAGE_SIZE,
+					   ptep + i);
+			(*cleared)++;
+		}
+	}
+	kunmap_local(canary);
+	if (ptep)
+		pte_unmap_unlock(ptep, ptl);
+	if (*cleared)
+		flush_tlb_mm(fx->mms[k]);
+	mmap_read_unlock(fx->mms[k]);
+}
+
+/*
+ * After an unmap attempt: fail on every canary entry that changed (the
+ * first LAZYFREE_MAX_REPORTS one by one) and undo what the batch did, see
+ * lazyfree_check_canary().  Returns whether all canaries were intact.
+ */
+static bool lazyfree_expect_canaries(struct lazyfree_fixture *fx)
+{
+	unsigned int nr_before = (lazyfree_next_table_addr(fx) - fx->addr) >> PAGE_SHIFT;
+	struct lazyfree_canary_diff diffs[LAZYFREE_MAX_REPORTS];
+	unsigned int j, k, cleared, all = 0;
+	char what[48];
+
+	for (k = 0; k < fx->nr_mms; k++) {
+		struct lazyfree_diffs d = { .test = fx->test };
+
+		cleared = 0;
+		lazyfree_check_canary(fx, k, &d, diffs, &cleared);
+		for (j = 0; j < min(d.nr, LAZYFREE_MAX_REPORTS); j++)
+			KUNIT_FAIL(fx->test,
+				   "mm %u: page-table canary entry %u changed from %#llx to %#llx: a batch read past the end of the page table (after PTE %u) and took the entry for PTE %u",
+				   k, diffs[j].i, (u64)pte_val(diffs[j].want),
+				   (u64)pte_val(diffs[j].got), nr_before - 1,
+				   nr_before + diffs[j].i);
+		snprintf(what, sizeof(what), "canary entries of mm %u changed", k);
+		all += lazyfree_diffs_end(&d, what);
+		if (cleared)
+			kunit_info(fx->test,
+				   "mm %u: cleared %u PTEs of the next page table whose mapcount, reference and RSS the batch had dropped\n",
+				   k, cleared);
+	}
+	return !all;
+}
+
+/* ===== Triggers: what happens between MADV_FREE and reclaim ===== */
+
+/* Simulate a user write to page @i: a write fault dirties its PTE. */
+static void lazyfree_write_fault(struct lazyfree_fixture *fx, unsigned int i)
+{
+	unsigned long addr = lazyfree_page_addr(fx, i);
+	struct kunit *test = fx->test;
+	int ret;
+
+	mmap_read_lock(fx->mm);
+	ret = fixup_user_fault(fx->mm, addr, FAULT_FLAG_WRITE, NULL);
+	mmap_read_unlock(fx->mm);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "write fault at PTE %u failed", i);
+	KUNIT_ASSERT_TRUE_MSG(test, pte_dirty(lazyfree_read_pte(fx->mm, addr)),
+			      "write fault left PTE %u clean", i);
+}
+
+static void lazyfree_put_page_action(void *page)
+{
+	put_page(page);
+}
+
+/*
+ * Take an extra reference on page @i as get_user_pages() does for a driver
+ * or O_DIRECT; returns the page, to be passed to lazyfree_unpin().
+ */
+static struct page *lazyfree_pin(struct lazyfree_fixture *fx, unsigned int i)
+{
+	struct kunit *test = fx->test;
+	struct page *page = NULL;
+	long got;
+	int ret;
+
+	mmap_read_lock(fx->mm);
+	got = get_user_pages_remote(fx->mm, lazyfree_page_addr(fx, i), 1, 0,
+				    &page, NULL);
+	mmap_read_unlock(fx->mm);
+	KUNIT_ASSERT_EQ_MSG(test, got, 1, "get_user_pages() of PTE %u", i);
+	ret = kunit_add_action_or_reset(test, lazyfree_put_page_action, page);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_PTR_EQ_MSG(test, page, folio_page(fx->folio, i),
+				"get_user_pages() of PTE %u found another page", i);
+	fx->pins++;
+	return page;
+}
+
+static void lazyfree_unpin(struct lazyfree_fixture *fx, struct page *page)
+{
+	kunit_release_action(fx->test, lazyfree_put_page_action, page);
+	fx->pins--;
+}
+
+/* ===== The model: the end state a layout must reach ===== */
+
+static bool lazyfree_in_hole(const struct lazyfree_layout *l, unsigned int i)
+{
+	return i >= l->hole_start && i < l->hole_start + l->hole_len;
+}
+
+/*
+ * The soft-dirty bit of PTE i right before the unmap, where the arch has
+ * one: set by the fault that mapped it (pte_mkdirty() sets it) unless the
+ * layout cleared it, and set again by a write fault.
+ */
+static bool lazyfree_soft_dirty(const struct lazyfree_layout *l, unsigned int i)
+{
+	if (l->trigger == LAZYFREE_REDIRTY && i == l->at)
+		return true;
+	return i < l->softclean;
+}
+
+/*
+ * Whether a batch holding PTE i - 1 must end before PTE i: at a hole, at the
+ * end of a page table, at the end of a VMA, and where the write or the
+ * soft-dirty bit changes (folio_unmap_pte_batch() uses FPB_RESPECT_WRITE
+ * and FPB_RESPECT_SOFT_DIRTY).
+ */
+static bool lazyfree_batch_ends_before(const struct lazyfree_layout *l,
+				       const struct lazyfree_fixture *fx,
+				       unsigned int i)
+{
+	if (lazyfree_in_hole(l, i) || lazyfree_in_hole(l, i - 1))
+		return true;
+	if (IS_ALIGNED(lazyfree_page_addr(fx, i), PMD_SIZE))
+		return true;
+	if ((l->kind == LAZYFREE_VMA_STRADDLE ||
+	     l->kind == LAZYFREE_VMA_STRADDLE_MLOCKED) && i == l->split)
+		return true;
+	if (IS_ENABLED(CONFIG_MEM_SOFT_DIRTY) &&
+	    lazyfree_soft_dirty(l, i) != lazyfree_soft_dirty(l, i - 1))
+		return true;
+	return i == l->wrprotect || i - 1 == l->wrprotect;
+}
+
+/*
+ * The end state reclaim must leave, derived from the layout: the rmap walk
+ * visits the VMAs and, within one, the PTEs in address order; an mlocked
+ * VMA ends the walk untouched; @trigger aborts the batch it hits, which is
+ * restored, and ends the walk.  Every PTE before that stays unmapped.
+ */
+static void lazyfree_model(const struct lazyfree_layout *l,
+			   const struct lazyfree_fixture *fx,
+			   enum lazyfree_trigger trigger,
+			   struct lazyfree_expect *exp)
+{
+	unsigned int i, keep_from = l->nr;
+
+	if (trigger == LAZYFREE_PIN) {
+		keep_from = 0;
+	} else if (trigger == LAZYFREE_REDIRTY) {
+		keep_from = l->at;
+		while (keep_from && !lazyfree_batch_ends_before(l, fx, keep_from))
+			keep_from--;
+	}
+	if (l->kind == LAZYFREE_VMA_STRADDLE_MLOCKED)
+		keep_from = min(keep_from, l->split);
+
+	memset(exp, 0, sizeof(*exp));
+	for (i = keep_from; i < l->nr; i++)
+		if (!lazyfree_in_hole(l, i))
+			__set_bit(i, exp->mapped);
+	exp->swapbacked = trigger == LAZYFREE_REDIRTY;
+	exp->dirty = trigger == LAZYFREE_REDIRTY;
+}
+
+/* ===== Checks ===== */
+
+static int lazyfree_save_pte(pte_t *ptep, unsigned long addr,
+			     unsigned long next, struct mm_walk *walk)
+{
+	struct lazyfree_fixture *fx = walk->private;
+
+	fx->orig[lazyfree_walk_mm_index(walk)][lazyfree_walk_page_index(walk, addr)] =
+		ptep_get(ptep);
+	return 0;
+}
+
+static const struct mm_walk_ops lazyfree_save_ops = {
+	.pte_entry = lazyfree_save_pte,
+	.walk_lock = PGWALK_RDLOCK,
+};
+
+/* Right before an unmap: record every PTE, arm the canaries. */
+static void lazyfree_snapshot(struct lazyfree_fixture *fx)
+{
+	lazyfree_walk_mms(fx, &lazyfree_save_ops);
+	lazyfree_arm_canaries(fx);
+}
+
+/* A bit of PTE i of mm @k that must be as before the unmap. */
+static bool lazyfree_check_bit(const struct lazyfree_fixture *fx, unsigned int k,
+			       unsigned int i, const char *bit, bool now,
+			       bool before, struct lazyfree_diffs *d)
+{
+	if (now == before)
+		return true;
+	if (lazyfree_diff(d))
+		KUNIT_FAIL(fx->test, "mm %u PTE %u/%u: %s bit %d, was %d before the unmap",
+			   k, i, fx->nr_pages, bit, now, before);
+	return false;
+}
+
+/*
+ * Check PTE i of mm @k against the expectation, a difference counted in
+ * @d.  Returns whether it matched.
+ */
+static bool lazyfree_check_pte(const struct lazyfree_fixture *fx, unsigned int k,
+			       unsigned int i, bool mapped,
+			       struct lazyfree_diffs *d)
+{
+	pte_t pte = lazyfree_read_pte(fx->mms[k], lazyfree_page_addr(fx, i));
+	unsigned long want = fx->pfn + i;
+	struct kunit *test = fx->test;
+
+	if (!mapped) {
+		if (pte_none(pte))
+			return true;
+		if (lazyfree_diff(d))
+			KUNIT_FAIL(test,
+				   "mm %u PTE %u/%u: expected none, found %#llx (pfn %#lx, folio page %ld)",
+				   k, i, fx->nr_pages, (u64)pte_val(pte),
+				   pte_pfn(pte), (long)(pte_pfn(pte) - fx->pfn));
+		return false;
+	}
+
+	if (!pte_present(pte)) {
+		if (lazyfree_diff(d))
+			KUNIT_FAIL(test,
+				   "mm %u PTE %u/%u: expected present with pfn %#lx, found %s %#llx",
+				   k, i, fx->nr_pages, want,
+				   pte_none(pte) ? "none" : "non-present",
+				   (u64)pte_val(pte));
+		return false;
+	}
+	if (is_zero_pfn(pte_pfn(pte))) {
+		if (lazyfree_diff(d))
+			KUNIT_FAIL(test, "mm %u PTE %u/%u: maps the shared zero page",
+				   k, i, fx->nr_pages);
+		return false;
+	}
+	if (pte_pfn(pte) != want) {
+		if (lazyfree_diff(d))
+			KUNIT_FAIL(test,
+				   "mm %u PTE %u/%u: maps pfn %#lx (folio page %ld), expected pfn %#lx (folio page %u)",
+				   k, i, fx->nr_pages, pte_pfn(pte),
+				   (long)(pte_pfn(pte) - fx->pfn), want, i);
+		return false;
+	}
+	return lazyfree_check_bit(fx, k, i, "write", pte_write(pte),
+				  pte_write(fx->orig[k][i]), d) &&
+	       lazyfree_check_bit(fx, k, i, "soft-dirty", pte_soft_dirty(pte),
+				  pte_soft_dirty(fx->orig[k][i]), d);
+}
+
+/*
+ * Every PTE of every mm, and each mm's MM_ANONPAGES; the first
+ * LAZYFREE_MAX_REPORTS differences are reported one by one, the rest
+ * counted.  Returns whether everything matched.  Reads no folio state, so
+ * it is safe after reclaim freed the folio.
+ */
+static bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
+				 const struct lazyfree_expect *exp)
+{
+	unsigned int nr_mapped = bitmap_weight(exp->mapped, fx->nr_pages);
+	struct lazyfree_diffs d = { .test = fx->test };
+	unsigned int i, k;
+
+	for (k = 0; k < fx->nr_mms; k++) {
+		for (i = 0; i < fx->nr_pages; i++)
+			lazyfree_check_pte(fx, k, i, test_bit(i, exp->mapped), &d);
+		KUNIT_EXPECT_EQ_MSG(fx->test, get_mm_counter(fx->mms[k], MM_ANONPAGES),
+				    fx->rss_base[k] + nr_mapped, "MM_ANONPAGES of mm %u", k);
+	}
+	return !lazyfree_diffs_end(&d, "PTEs differ");
+}
+
+static void lazyfree_expect_data(const struct lazyfree_fixture *fx)
+{
+	struct lazyfree_diffs d = { .test = fx->test };
+	unsigned int i;
+
+	for (i = 0; i < fx->nr_pages; i++) {
+		void *kaddr = kmap_local_folio(fx->folio, i * PAGE_SIZE);
+
+		if (memchr_inv(kaddr, lazyfree_pattern(i), PAGE_SIZE) &&
+		    lazyfree_diff(&d))
+			KUNIT_FAIL(fx->test, "data of folio page %u changed", i);
+		kunmap_local(kaddr);
+	}
+	lazyfree_diffs_end(&d, "pages' data changed");
+}
+
+/* Per-page mapcounts, where the kernel keeps them (CONFIG_PAGE_MAPCOUNT). */
+static void lazyfree_expect_page_mapcounts(const struct lazyfree_fixture *fx,
+					   const struct lazyfree_expect *exp)
+{
+	struct lazyfree_diffs d = { .test = fx->test };
+	unsigned int i;
+
+	if (!IS_ENABLED(CONFIG_PAGE_MAPCOUNT))
+		return;
+	for (i = 0; i < fx->nr_pages; i++) {
+		int got = atomic_read(&folio_page(fx->folio, i)->_mapcount) + 1;
+		int want = test_bit(i, exp->mapped) * fx->nr_mms;
+
+		if (got != want && lazyfree_diff(&d))
+			KUNIT_FAIL(fx->test, "page %u/%u: mapcount %d, expected %d",
+				   i, fx->nr_pages, got, want);
+	}
+	lazyfree_diffs_end(&d, "page mapcounts differ");
+}
+
+/*
+ * The folio's own state: mapcounts, references (@refs held by the test
+ * besides mappings and pins), flags and data.
+ */
+static void lazyfree_expect_folio(const struct lazyfree_fixture *fx,
+				  const struct lazyfree_expect *exp,
+				  unsigned int refs, bool on_lru)
+{
+	unsigned int mappings = bitmap_weight(exp->mapped, fx->nr_pages) * fx->nr_mms;
+	struct folio *folio = fx->folio;
+	struct kunit *test = fx->test;
+
+	if (!lazyfree_folio_intact(fx)) {
+		KUNIT_FAIL(test,
+			   "the order-%u folio was split: its first page is in an order-%u folio now",
+			   ilog2(fx->nr_pages), folio_order(folio));
+		return;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(folio), mappings,
+			    "folio_mapcount()");
+	KUNIT_EXPECT_EQ_MSG(test, folio_large_mapcount(folio), mappings,
+			    "folio_large_mapcount()");
+	lazyfree_expect_page_mapcounts(fx, exp);
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), refs + mappings + fx->pins,
+			    "folio_ref_count(): %u held by the test + one per mapping + %u pinned",
+			    refs, fx->pins);
+	KUNIT_EXPECT_EQ_MSG(test, folio_test_swapbacked(folio), exp->swapbacked,
+			    "folio_test_swapbacked()");
+	KUNIT_EXPECT_EQ_MSG(test, folio_test_dirty(folio), exp->dirty,
+			    "folio_test_dirty()");
+	KUNIT_EXPECT_FALSE_MSG(test, folio_test_mlocked(folio),
+			       "folio_test_mlocked(): the folio is not fully mapped in a VM_LOCKED VMA");
+	KUNIT_EXPECT_EQ_MSG(test, folio_test_lru(folio), on_lru,
+			    "folio_test_lru()");
+	lazyfree_expect_data(fx);
+}
+
+/* The mTHP counters of @order, summed over CPUs (all 0 without them). */
+#if defined(CONFIG_TRANSPARENT_HUGEPAGE) && defined(CONFIG_SYSFS)
+static void lazyfree_read_mthp(unsigned int order, long *stats)
+{
+	unsigned int item;
+	int cpu;
+
+	memset(stats, 0, sizeof(long) * __MTHP_STAT_COUNT);
+	for_each_possible_cpu(cpu)
+		for (item = 0; item < __MTHP_STAT_COUNT; item++)
+			stats[item] += per_cpu(mthp_stats, cpu).stats[order][item];
+}
+#else
+static void lazyfree_read_mthp(unsigned int order, long *stats)
+{
+	memset(stats, 0, sizeof(long) * __MTHP_STAT_COUNT);
+}
+#endif
+
+/* How often a folio of @order was split (where the kernel counts it). */
+static long lazyfree_splits(unsigned int order)
+{
+	long stats[__MTHP_STAT_COUNT];
+
+	lazyfree_read_mthp(order, stats);
+	return stats[MTHP_STAT_SPLIT];
+}
+
+static unsigned long lazyfree_pglazyfreed(struct kunit *test)
+{
+	unsigned long *events;
+
+	events = kunit_kcalloc(test, NR_VM_EVENT_ITEMS, sizeof(*events),
+			       GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, events);
+	all_vm_events(events);
+	return events[PGLAZYFREED];
+}
+
+static void lazyfree_folio_put_action(void *folio)
+{
+	folio_put(folio);
+}
+
+/*
+ * Take the reference under the lock of a present PTE that maps a page of
+ * the folio: that mapping holds a reference of its own, so the folio
+ * cannot be freed under us (as GUP takes its references).
+ */
+static int lazyfree_hold_pte(pte_t *ptep, unsigned long addr,
+			     unsigned long next, struct mm_walk *walk)
+{
+	struct lazyfree_fixture *fx = walk->private;
+	pte_t pte = ptep_get(ptep);
+
+	if (!pte_present(pte) || pte_pfn(pte) - fx->pfn >= fx->nr_pages)
+		return 0;
+	folio_get(fx->folio);
+	return 1;
+}
+
+static const struct mm_walk_ops lazyfree_hold_ops = {
+	.pte_entry = lazyfree_hold_pte,
+	.walk_lock = PGWALK_RDLOCK,
+};
+
+/*
+ * Take a reference on the folio so that the test may look at it, if a PTE
+ * of one of the test's mms still maps it; lazyfree_folio_put_action() drops it in
+ * a KUnit action.  The folio is not touched otherwise: the test holds no
+ * reference on a folio it gave to reclaim, and one that no PTE maps any
+ * more may already be free, whatever reclaim reported (a kernel that
+ * unmaps a folio it then keeps frees it when it puts it back on the LRU).
+ * Returns whether the reference was taken; if not, the case fails.
+ */
+static bool lazyfree_hold_folio(struct lazyfree_fixture *fx)
+{
+	int ret = lazyfree_walk_mms(fx, &lazyfree_hold_ops);
+
+	KUNIT_EXPECT_GT_MSG(fx->test, ret, 0,
+			    "reclaim kept the folio (returned 0, PGLAZYFREED unchanged), but no PTE maps it any more: it may be free, the test cannot look at it");
+	if (ret <= 0)
+		return false;
+	ret = kunit_add_action_or_reset(fx->test, lazyfree_folio_put_action, fx->folio);
+	KUNIT_ASSERT_EQ(fx->test, ret, 0);
+	return true;
+}
+
+/*
+ * The end of a case that got this far.  Unless reclaim freed the folio,
+ * remove every mapping (munmap in the test's mm, drop the child mm): then
+ * the test's own reference must be the only one left, and no mapcount, or
+ * the kernel under test leaked one.  Dropping that reference frees the
+ * folio.
+ */
+static void lazyfree_release_and_expect(struct lazyfree_fixture *fx)
+{
+	struct folio *folio = fx->folio;
+	struct kunit *test = fx->test;
+	bool released;
+	int ret;
+
+	if (fx->reclaimed_pages) {
+		lazyfree_folios_freed++;
+		return;
+	}
+	if (!fx->isolated && !lazyfree_hold_folio(fx))
+		return;
+	ret = vm_munmap(fx->addr, fx->nr_pages * PAGE_SIZE);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "munmap() of the folio's range");
+	if (fx->nr_mms > 1)
+		kunit_release_action(test, lazyfree_mmput_action, fx->mms[1]);
+	fx->nr_mms = 1;
+	lru_add_drain_all();
+
+	released = !folio_mapped(folio) && folio_ref_count(folio) == 1;
+	KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(folio), 0,
+			    "folio_mapcount() with every mm gone");
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), 1,
+			    "folio_ref_count() with every mm gone: only the test's own reference may be left");
+	if (fx->isolated)
+		kunit_release_action(test, lazyfree_putback_lru_action, folio);
+	else
+		kunit_release_action(test, lazyfree_folio_put_action, folio);
+	lazyfree_folios_freed += released;
+}
+
+/* ===== Repair: what a failing case leaves behind ===== */
 
 /*
  * Leave the mms consistent for their teardown whatever the kernel under
@@ -1103,7 +1681,7 @@ static int lazyfree_repair_pte(pte_t *ptep, unsigned long addr,
 			       unsigned long next, struct mm_walk *walk)
 {
 	struct lazyfree_fixture *fx = walk->private;
-	unsigned int i = lazyfree_walk_index(walk, addr);
+	unsigned int i = lazyfree_walk_page_index(walk, addr);
 	pte_t pte = ptep_get(ptep);
 
 	/* The zero page holds no reference or mapcount: leave it. */
@@ -1114,7 +1692,7 @@ static int lazyfree_repair_pte(pte_t *ptep, unsigned long addr,
 			   lazyfree_pte_with_pfn(pte, fx->pfn + i));
 		fx->repaired++;
 	}
-	fx->present[lazyfree_walk_mm(walk)]++;
+	fx->present[lazyfree_walk_mm_index(walk)]++;
 	fx->page_ptes[i]++;
 	return 0;
 }
@@ -1251,360 +1829,325 @@ static void lazyfree_repair_folio(struct lazyfree_fixture *fx)
 		   wrong, delta, mapped);
 }
 
-static void lazyfree_mmput(void *mm)
-{
-	mmput(mm);
-}
+/* ===== The scenario table ===== */
 
 /*
- * Share the folio with a second mm the way fork() does: dup_mmap() copies
- * the VMAs and their anon_vma chains and copy_page_range() the PTEs, which
- * write-protects them in both mms (COW).  The child mm is attached to no
- * task; a KUnit action drops it, zapping its PTEs.  The child's first page
- * table is installed beforehand, with its canary, for dup_mmap() to fill.
+ * The scenario table; each row runs for every order from max(1, min_order)
+ * to PMD_ORDER - 1, through try_to_unmap(), through reclaim_pages() where
+ * .reclaim says so, and through MADV_PAGEOUT where that takes the
+ * folio whole (lazyfree_row_runs()); where LAZYFREE_CAN_FAULT, all of it
+ * once more on a faulted folio, from order LAZYFREE_MIN_FAULT_ORDER.  A
+ * row's min_order is the smallest order at which its positions are
+ * distinct PTEs (e.g. a hole in the middle with mapped PTEs on both sides
+ * needs four pages); smaller orders have no such layout.
  */
-static void lazyfree_fork(struct lazyfree_fixture *fx)
-{
-	struct kunit *test = fx->test;
-	struct mm_struct *child;
-	bool ok;
-	int ret;
-
-	child = mm_alloc();
-	KUNIT_ASSERT_NOT_NULL(test, child);
-	ret = kunit_add_action_or_reset(test, lazyfree_mmput, child);
-	KUNIT_ASSERT_EQ(test, ret, 0);
-	/* copy_pte_range() fills a page table it finds in place. */
-	mmap_write_lock(child);
-	ok = lazyfree_install_table_pair(fx, child, fx->nr_mms);
-	mmap_write_unlock(child);
-	KUNIT_ASSERT_TRUE_MSG(test, ok, "no page table with a canary in the child");
-	ret = dup_mmap(child, fx->mm);
-	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "dup_mmap() failed");
-	fx->mms[fx->nr_mms] = child;
-	fx->rss_base[fx->nr_mms++] = 0;
-
+static const struct lazyfree_scenario lazyfree_scenarios[] = {
+	/* Fully inside one page table: one batch. */
+	{ .kind = LAZYFREE_IN_TABLE, .reclaim = true },
+	{ .kind = LAZYFREE_IN_TABLE, .trigger = LAZYFREE_REDIRTY,
+	  .at = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_IN_TABLE, .trigger = LAZYFREE_PIN,
+	  .at = LAZYFREE_POS_FIRST, .reclaim = true },
+	/* Straddling a PMD: 1 + rest, half + half, rest + 1. */
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_SECOND },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .reclaim = true },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_SECOND,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST,
+	  .reclaim = true },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_LAST,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_FIRST },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .trigger = LAZYFREE_PIN, .at = LAZYFREE_POS_LAST },
+	/* Straddling a VMA end, both VMAs unlocked: two batches. */
+	{ .kind = LAZYFREE_VMA_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .reclaim = true },
+	{ .kind = LAZYFREE_VMA_STRADDLE, .split = LAZYFREE_POS_SECOND,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_VMA_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST },
+	/* Straddling a VMA end, the second VMA mlocked. */
+	{ .kind = LAZYFREE_VMA_STRADDLE_MLOCKED, .split = LAZYFREE_POS_HALF },
+	{ .kind = LAZYFREE_VMA_STRADDLE_MLOCKED, .split = LAZYFREE_POS_SECOND },
+	{ .kind = LAZYFREE_VMA_STRADDLE_MLOCKED, .split = LAZYFREE_POS_LAST },
+	/* Partly mapped: only the mapped runs are unmapped. */
+	{ .kind = LAZYFREE_IN_TABLE, .hole = LAZYFREE_HOLE_HEAD },
+	{ .kind = LAZYFREE_IN_TABLE, .hole = LAZYFREE_HOLE_MIDDLE,
+	  .min_order = 2, .reclaim = true },
+	{ .kind = LAZYFREE_IN_TABLE, .hole = LAZYFREE_HOLE_TAIL },
+	{ .kind = LAZYFREE_IN_TABLE, .hole = LAZYFREE_HOLE_MIDDLE,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST,
+	  .min_order = 2 },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .hole = LAZYFREE_HOLE_HEAD, .trigger = LAZYFREE_REDIRTY,
+	  .at = LAZYFREE_POS_LAST, .min_order = 2 },
+	/* Mixed write bits: batches split around the write-protected PTE. */
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .wrprotect = LAZYFREE_POS_QUARTER, .min_order = 2 },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .wrprotect = LAZYFREE_POS_QUARTER, .trigger = LAZYFREE_REDIRTY,
+	  .at = LAZYFREE_POS_FIRST, .min_order = 2 },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .wrprotect = LAZYFREE_POS_QUARTER, .trigger = LAZYFREE_REDIRTY,
+	  .at = LAZYFREE_POS_AFTER_QUARTER, .min_order = 3 },
+	{ .kind = LAZYFREE_IN_TABLE, .wrprotect = LAZYFREE_POS_SECOND,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_FIRST },
+	{ .kind = LAZYFREE_IN_TABLE, .wrprotect = LAZYFREE_POS_FIRST,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST },
 	/*
-	 * copy_present_ptes() maps the child's PTEs with set_ptes(): check
-	 * and repair them now, before the rmap code acts on a wrong PTE and
-	 * corrupts per-page mapcounts beyond repair.
+	 * Shared with a second mm over fork (no redirty: a write would COW);
+	 * the rmap walk visits both mms' VMAs in an order the test does not
+	 * choose, so only rows whose end state does not depend on it.
 	 */
-	lazyfree_repair_ptes(fx);
-	KUNIT_EXPECT_EQ_MSG(test, fx->repaired, 0,
-			    "dup_mmap() left %u PTEs mapping another page than the parent's",
-			    fx->repaired);
-}
+	{ .kind = LAZYFREE_IN_TABLE, .fork = true },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .fork = true, .reclaim = true },
+	{ .kind = LAZYFREE_VMA_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .fork = true },
+	{ .kind = LAZYFREE_IN_TABLE, .trigger = LAZYFREE_PIN,
+	  .at = LAZYFREE_POS_LAST, .fork = true },
+	/*
+	 * Mixed soft-dirty bits (CONFIG_MEM_SOFT_DIRTY only): batches split
+	 * where the bit changes, and an aborted batch comes back with each
+	 * PTE's bit as it was.
+	 */
+	{ .kind = LAZYFREE_IN_TABLE, .softclean = LAZYFREE_POS_HALF,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_FIRST },
+	{ .kind = LAZYFREE_IN_TABLE, .softclean = LAZYFREE_POS_HALF,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST,
+	  .min_order = 2 },
+	{ .kind = LAZYFREE_IN_TABLE, .softclean = LAZYFREE_POS_HALF,
+	  .trigger = LAZYFREE_PIN, .at = LAZYFREE_POS_FIRST, .reclaim = true },
+	{ .kind = LAZYFREE_IN_TABLE, .softclean = LAZYFREE_POS_SECOND,
+	  .reclaim = true },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .softclean = LAZYFREE_POS_QUARTER, .trigger = LAZYFREE_REDIRTY,
+	  .at = LAZYFREE_POS_FIRST, .min_order = 2 },
+};
 
 /*
- * Isolate the folio from the LRU, as shrink_folio_list() has it; the
- * isolation reference goes back with folio_putback_lru() in a KUnit action.
+ * Which rows run through @entry: all through try_to_unmap(), those marked
+ * through reclaim_pages(), and through MADV_PAGEOUT those it reclaims
+ * whole: a folio it does not see whole in one walk of one page table (a
+ * hole, a PMD or VMA end inside it) it splits, one mapped by two mms it
+ * leaves alone.
  */
-static void lazyfree_isolate(struct lazyfree_fixture *fx)
+static bool lazyfree_row_runs(const struct lazyfree_scenario *sc,
+			      enum lazyfree_entry entry)
 {
-	struct kunit *test = fx->test;
-	int ret;
-
-	lru_add_drain_all();
-	KUNIT_ASSERT_TRUE_MSG(test, folio_isolate_lru(fx->folio),
-			      "cannot isolate the folio from the LRU");
-	ret = kunit_add_action_or_reset(test, lazyfree_putback_folio,
-					fx->folio);
-	KUNIT_ASSERT_EQ(test, ret, 0);
-	fx->isolated = true;
-}
-
-/**
- * lazyfree_fixture_create() - map a lazyfree large anon folio in a layout
- * @test: the test context
- * @layout: folio order and where its PTEs lie
- *
- * Gives the KUnit thread a user mm, maps a folio of @layout->order there as
- * the mTHP fault path would and makes it lazyfree as MADV_FREE would (or
- * lets the kernel do both and moves the folio into place, see
- * &enum lazyfree_source), zaps the layout's hole, write-protects its PTE,
- * clears soft-dirty bits, splits the VMA where the layout says, forks if it
- * says so, and finally isolates the folio from the LRU, as
- * shrink_folio_list() has it when it calls try_to_unmap().
- *
- * The isolation reference is dropped by a KUnit action; the mappings go
- * with the mms.  Both happen even when the case fails half-way.
- *
- * Return: the fixture; aborts the test if any step fails.
- */
-static struct lazyfree_fixture *
-lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout)
-{
-	struct lazyfree_fixture *fx;
-	unsigned long base;
-
-	KUNIT_ASSERT_LE(test, layout->nr, LAZYFREE_MAX_PAGES);
-	fx = kunit_kzalloc(test, sizeof(*fx), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, fx);
-	fx->test = test;
-	fx->nr_pages = layout->nr;
-
-	base = lazyfree_map_window(test);
-	fx->mm = current->mm;
-	fx->mms[0] = fx->mm;
-	fx->nr_mms = 1;
-	fx->addr = lazyfree_folio_addr(base, layout);
-
-	if (layout->source == LAZYFREE_FAULTED) {
-		lazyfree_fault_folio(fx, layout->order);
-	} else {
-		lazyfree_map_folio(fx, layout->order);
-		lazyfree_madv_free(fx);
-	}
-	if (layout->hole_len)
-		lazyfree_zap_hole(fx, layout);
-	if (layout->wrprotect != UINT_MAX)
-		lazyfree_wrprotect(fx, layout->wrprotect);
-	if (layout->softclean != UINT_MAX)
-		lazyfree_softclean(fx, layout);
-	if (layout->kind == LAZYFREE_VMA_STRADDLE ||
-	    layout->kind == LAZYFREE_VMA_STRADDLE_MLOCKED)
-		lazyfree_split_vma(fx, layout);
-	if (layout->fork)
-		lazyfree_fork(fx);
-	lazyfree_isolate(fx);
-	return fx;
-}
-
-/* Simulate a user write to page @i: a write fault dirties its PTE. */
-static void lazyfree_write_fault(struct lazyfree_fixture *fx, unsigned int i)
-{
-	unsigned long addr = lazyfree_page_addr(fx, i);
-	struct kunit *test = fx->test;
-	int ret;
-
-	mmap_read_lock(fx->mm);
-	ret = fixup_user_fault(fx->mm, addr, FAULT_FLAG_WRITE, NULL);
-	mmap_read_unlock(fx->mm);
-	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "write fault at PTE %u failed", i);
-	KUNIT_ASSERT_TRUE_MSG(test, pte_dirty(lazyfree_read_pte(fx->mm, addr)),
-			      "write fault left PTE %u clean", i);
-}
-
-static void lazyfree_put_page(void *page)
-{
-	put_page(page);
-}
-
-/*
- * Take an extra reference on page @i as get_user_pages() does for a driver
- * or O_DIRECT; returns the page, to be passed to lazyfree_unpin().
- */
-static struct page *lazyfree_pin(struct lazyfree_fixture *fx, unsigned int i)
-{
-	struct kunit *test = fx->test;
-	struct page *page = NULL;
-	long got;
-	int ret;
-
-	mmap_read_lock(fx->mm);
-	got = get_user_pages_remote(fx->mm, lazyfree_page_addr(fx, i), 1, 0,
-				    &page, NULL);
-	mmap_read_unlock(fx->mm);
-	KUNIT_ASSERT_EQ_MSG(test, got, 1, "get_user_pages() of PTE %u", i);
-	ret = kunit_add_action_or_reset(test, lazyfree_put_page, page);
-	KUNIT_ASSERT_EQ(test, ret, 0);
-	KUNIT_ASSERT_PTR_EQ_MSG(test, page, folio_page(fx->folio, i),
-				"get_user_pages() of PTE %u found another page", i);
-	fx->pins++;
-	return page;
-}
-
-static void lazyfree_unpin(struct lazyfree_fixture *fx, struct page *page)
-{
-	kunit_release_action(fx->test, lazyfree_put_page, page);
-	fx->pins--;
-}
-
-/* Right before an unmap: record every PTE, arm the canaries. */
-static void lazyfree_snapshot(struct lazyfree_fixture *fx)
-{
-	lazyfree_walk_mms(fx, &lazyfree_save_ops);
-	lazyfree_arm_canaries(fx);
-}
-
-/*
- * What shrink_folio_list() does to a lazyfree large folio it wants to free:
- * try_to_unmap() on the locked, isolated folio, then flush the TLB batch.
- */
-static void lazyfree_try_to_unmap(struct lazyfree_fixture *fx)
-{
-	lazyfree_snapshot(fx);
-
-	folio_lock(fx->folio);
-	try_to_unmap(fx->folio, LAZYFREE_TTU_FLAGS);
-	try_to_unmap_flush();
-	folio_unlock(fx->folio);
-}
-
-/* A bit of PTE i of mm @k that must be as before the unmap. */
-static bool lazyfree_check_bit(const struct lazyfree_fixture *fx, unsigned int k,
-			       unsigned int i, const char *bit, bool now,
-			       bool before, bool report)
-{
-	if (now == before)
+	switch (entry) {
+	case LAZYFREE_RECLAIM_PAGES:
+		return sc->reclaim;
+	case LAZYFREE_MADV_PAGEOUT:
+		return sc->kind == LAZYFREE_IN_TABLE &&
+		       sc->hole == LAZYFREE_HOLE_NONE && !sc->fork;
+	default:
 		return true;
-	if (report)
-		KUNIT_FAIL(fx->test, "mm %u PTE %u/%u: %s bit %d, was %d before the unmap",
-			   k, i, fx->nr_pages, bit, now, before);
-	return false;
+	}
+}
+
+/* ===== Parameters: each row at every order ===== */
+
+/*
+ * Each scenario case registers its parameters in its param_init: an array
+ * of the layouts it runs, every row resolved once at every order (struct
+ * lazyfree_layout), which KUnit numbers and names ("1..N").
+ */
+
+/* The PTE index @pos stands for in a folio of @nr pages; UINT_MAX for none. */
+static unsigned int lazyfree_pos_index(enum lazyfree_pos pos, unsigned int nr)
+{
+	switch (pos) {
+	case LAZYFREE_POS_FIRST:
+		return 0;
+	case LAZYFREE_POS_SECOND:
+		return 1;
+	case LAZYFREE_POS_QUARTER:
+		return nr / 4;
+	case LAZYFREE_POS_AFTER_QUARTER:
+		return nr / 4 + 1;
+	case LAZYFREE_POS_HALF:
+		return nr / 2;
+	case LAZYFREE_POS_LAST:
+		return nr - 1;
+	default:
+		return UINT_MAX;
+	}
+}
+
+/* Row @sc at @order, the folio made by @source. */
+static void lazyfree_resolve(const struct lazyfree_scenario *sc,
+			     unsigned int order, enum lazyfree_source source,
+			     struct lazyfree_layout *l)
+{
+	unsigned int quarter;
+
+	memset(l, 0, sizeof(*l));	/* comparable with memcmp() */
+	l->source = source;
+	l->order = order;
+	l->nr = 1U << order;
+	quarter = max(1U, l->nr / 4);
+	l->kind = sc->kind;
+	l->split = sc->kind == LAZYFREE_IN_TABLE ? 0 :
+		   lazyfree_pos_index(sc->split, l->nr);
+	l->hole_len = sc->hole == LAZYFREE_HOLE_NONE ? 0 : quarter;
+	l->hole_start = sc->hole == LAZYFREE_HOLE_MIDDLE ? l->nr / 2 :
+			sc->hole == LAZYFREE_HOLE_TAIL ? l->nr - quarter : 0;
+	l->wrprotect = lazyfree_pos_index(sc->wrprotect, l->nr);
+	l->softclean = lazyfree_pos_index(sc->softclean, l->nr);
+	l->trigger = sc->trigger;
+	l->at = lazyfree_pos_index(sc->at, l->nr);
+	l->fork = sc->fork;
+}
+
+static const char * const lazyfree_kind_names[] = {
+	[LAZYFREE_IN_TABLE] = "in_table",
+	[LAZYFREE_PMD_STRADDLE] = "pmd_straddle",
+	[LAZYFREE_VMA_STRADDLE] = "vma_straddle",
+	[LAZYFREE_VMA_STRADDLE_MLOCKED] = "mlocked_vma_straddle",
+};
+
+static const char * const lazyfree_trigger_names[] = {
+	[LAZYFREE_CLEAN] = "",
+	[LAZYFREE_REDIRTY] = "_redirty",
+	[LAZYFREE_PIN] = "_pin",
+};
+
+/*
+ * A layout's name, e.g. "order4_pmd_straddle_8_8_wrprotect_4_redirty_5",
+ * "faulted_order2_in_table" (get_description of the parameter array).
+ */
+static void lazyfree_describe(struct kunit *test, const void *param,
+			      char *desc)
+{
+	const struct lazyfree_layout *l = param;
+	int n;
+
+	n = scnprintf(desc, KUNIT_PARAM_DESC_SIZE, "%sorder%u_%s",
+		      l->source == LAZYFREE_FAULTED ? "faulted_" : "", l->order,
+		      lazyfree_kind_names[l->kind]);
+	if (l->kind != LAZYFREE_IN_TABLE)
+		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "_%u_%u",
+			       l->split, l->nr - l->split);
+	if (l->hole_len)
+		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "_hole_%u_%u",
+			       l->hole_start, l->hole_len);
+	if (l->wrprotect != UINT_MAX)
+		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n,
+			       "_wrprotect_%u", l->wrprotect);
+	if (l->softclean != UINT_MAX)
+		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n,
+			       "_softclean_%u", l->softclean);
+	if (l->fork)
+		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "_forked");
+	if (l->trigger != LAZYFREE_CLEAN)
+		scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "%s_%u",
+			  lazyfree_trigger_names[l->trigger], l->at);
 }
 
 /*
- * Check PTE i of mm @k against the expectation; report the difference if
- * @report.  Returns whether it matched.
+ * Append @sc at every order it runs at for @source to the @nr layouts in
+ * @layouts, each layout once: at small orders some positions coincide (at
+ * order 1, the second PTE is also the half and the last one), and such a
+ * row would only repeat an earlier one.
  */
-static bool lazyfree_check_pte(const struct lazyfree_fixture *fx, unsigned int k,
-			       unsigned int i, bool mapped, bool report)
+static void lazyfree_add_layouts(struct lazyfree_layout *layouts,
+				 unsigned int *nr,
+				 const struct lazyfree_scenario *sc,
+				 enum lazyfree_source source)
 {
-	pte_t pte = lazyfree_read_pte(fx->mms[k], lazyfree_page_addr(fx, i));
-	unsigned long want = fx->pfn + i;
-	struct kunit *test = fx->test;
+	unsigned int order = max(1U, sc->min_order), i;
 
-	if (!mapped) {
-		if (pte_none(pte))
-			return true;
-		if (report)
-			KUNIT_FAIL(test,
-				   "mm %u PTE %u/%u: expected none, found %#llx (pfn %#lx, folio page %ld)",
-				   k, i, fx->nr_pages, (u64)pte_val(pte),
-				   pte_pfn(pte), (long)(pte_pfn(pte) - fx->pfn));
-		return false;
+	if (source == LAZYFREE_FAULTED)
+		order = max(order, LAZYFREE_MIN_FAULT_ORDER);
+	for (; order < PMD_ORDER; order++) {
+		lazyfree_resolve(sc, order, source, &layouts[*nr]);
+		for (i = 0; i < *nr; i++)
+			if (!memcmp(&layouts[i], &layouts[*nr], sizeof(*layouts)))
+				break;
+		if (i == *nr)
+			(*nr)++;
 	}
-
-	if (!pte_present(pte)) {
-		if (report)
-			KUNIT_FAIL(test,
-				   "mm %u PTE %u/%u: expected present with pfn %#lx, found %s %#llx",
-				   k, i, fx->nr_pages, want,
-				   pte_none(pte) ? "none" : "non-present",
-				   (u64)pte_val(pte));
-		return false;
-	}
-	if (is_zero_pfn(pte_pfn(pte))) {
-		if (report)
-			KUNIT_FAIL(test, "mm %u PTE %u/%u: maps the shared zero page",
-				   k, i, fx->nr_pages);
-		return false;
-	}
-	if (pte_pfn(pte) != want) {
-		if (report)
-			KUNIT_FAIL(test,
-				   "mm %u PTE %u/%u: maps pfn %#lx (folio page %ld), expected pfn %#lx (folio page %u)",
-				   k, i, fx->nr_pages, pte_pfn(pte),
-				   (long)(pte_pfn(pte) - fx->pfn), want, i);
-		return false;
-	}
-	return lazyfree_check_bit(fx, k, i, "write", pte_write(pte),
-				  pte_write(fx->orig[k][i]), report) &&
-	       lazyfree_check_bit(fx, k, i, "soft-dirty", pte_soft_dirty(pte),
-				  pte_soft_dirty(fx->orig[k][i]), report);
 }
 
 /*
- * Every PTE of every mm, and each mm's MM_ANONPAGES; the first
- * LAZYFREE_MAX_REPORTS differences are reported one by one, the rest
- * counted.  Returns whether everything matched.  Reads no folio state, so
- * it is safe after reclaim freed the folio.
+ * Register the layouts a case runs as its parameter array: every row of
+ * @table that runs through @entry (lazyfree_row_runs(); soft-dirty rows
+ * only with CONFIG_MEM_SOFT_DIRTY) at every order, hand-built if
+ * @hand_built, then faulted where the kernel can make the folio.
  */
-static bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
-				 const struct lazyfree_expect *exp)
+static int lazyfree_register_layouts(struct kunit *test,
+				     const struct lazyfree_scenario *table,
+				     unsigned int nr_rows,
+				     enum lazyfree_entry entry, bool hand_built)
 {
-	unsigned int nr_mapped = bitmap_weight(exp->mapped, fx->nr_pages);
-	unsigned int i, k, bad = 0;
+	enum lazyfree_source source = hand_built ? LAZYFREE_HAND_BUILT :
+						   LAZYFREE_FAULTED;
+	struct lazyfree_layout *layouts;
+	unsigned int i, nr = 0;
 
-	for (k = 0; k < fx->nr_mms; k++) {
-		for (i = 0; i < fx->nr_pages; i++)
-			if (!lazyfree_check_pte(fx, k, i, test_bit(i, exp->mapped),
-						bad < LAZYFREE_MAX_REPORTS))
-				bad++;
-		KUNIT_EXPECT_EQ_MSG(fx->test, get_mm_counter(fx->mms[k], MM_ANONPAGES),
-				    fx->rss_base[k] + nr_mapped, "MM_ANONPAGES of mm %u", k);
+	layouts = kunit_kcalloc(test, nr_rows * PMD_ORDER * 2, sizeof(*layouts),
+				GFP_KERNEL);
+	if (!layouts)
+		return -ENOMEM;
+	for (; source <= LAZYFREE_FAULTED; source++) {
+		if (source == LAZYFREE_FAULTED && !LAZYFREE_CAN_FAULT)
+			break;
+		for (i = 0; i < nr_rows; i++) {
+			const struct lazyfree_scenario *sc = &table[i];
+
+			if (!lazyfree_row_runs(sc, entry))
+				continue;
+			if (sc->softclean != LAZYFREE_POS_NONE &&
+			    !IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
+				continue;
+			lazyfree_add_layouts(layouts, &nr, sc, source);
+		}
 	}
-	if (bad > LAZYFREE_MAX_REPORTS)
-		KUNIT_FAIL(fx->test, "... and %u more PTEs differ",
-			   bad - LAZYFREE_MAX_REPORTS);
-	return !bad;
+	kunit_register_params_array(test, layouts, nr, lazyfree_describe);
+	return 0;
 }
 
-static void lazyfree_expect_data(const struct lazyfree_fixture *fx)
+static int lazyfree_unmap_params_init(struct kunit *test)
 {
-	unsigned int i, bad = 0;
-
-	for (i = 0; i < fx->nr_pages; i++) {
-		void *kaddr = kmap_local_folio(fx->folio, i * PAGE_SIZE);
-
-		if (memchr_inv(kaddr, lazyfree_pattern(i), PAGE_SIZE) &&
-		    bad++ < LAZYFREE_MAX_REPORTS)
-			KUNIT_FAIL(fx->test, "data of folio page %u changed", i);
-		kunmap_local(kaddr);
-	}
-	if (bad > LAZYFREE_MAX_REPORTS)
-		KUNIT_FAIL(fx->test, "... and of %u more pages",
-			   bad - LAZYFREE_MAX_REPORTS);
+	return lazyfree_register_layouts(test, lazyfree_scenarios,
+					 ARRAY_SIZE(lazyfree_scenarios),
+					 LAZYFREE_TRY_TO_UNMAP, true);
 }
 
-/* Per-page mapcounts, where the kernel keeps them (CONFIG_PAGE_MAPCOUNT). */
-static void lazyfree_expect_page_mapcounts(const struct lazyfree_fixture *fx,
-					   const struct lazyfree_expect *exp)
+static int lazyfree_reclaim_params_init(struct kunit *test)
 {
-	unsigned int i, bad = 0;
-
-	if (!IS_ENABLED(CONFIG_PAGE_MAPCOUNT))
-		return;
-	for (i = 0; i < fx->nr_pages; i++) {
-		int got = atomic_read(&folio_page(fx->folio, i)->_mapcount) + 1;
-		int want = test_bit(i, exp->mapped) * fx->nr_mms;
-
-		if (got != want && bad++ < LAZYFREE_MAX_REPORTS)
-			KUNIT_FAIL(fx->test, "page %u/%u: mapcount %d, expected %d",
-				   i, fx->nr_pages, got, want);
-	}
-	if (bad > LAZYFREE_MAX_REPORTS)
-		KUNIT_FAIL(fx->test, "... and %u more page mapcounts differ",
-			   bad - LAZYFREE_MAX_REPORTS);
+	return lazyfree_register_layouts(test, lazyfree_scenarios,
+					 ARRAY_SIZE(lazyfree_scenarios),
+					 LAZYFREE_RECLAIM_PAGES, true);
 }
 
-/*
- * The folio's own state: mapcounts, references (@refs held by the test
- * besides mappings and pins), flags and data.
- */
-static void lazyfree_expect_folio(const struct lazyfree_fixture *fx,
-				  const struct lazyfree_expect *exp,
-				  unsigned int refs, bool on_lru)
+static int lazyfree_pageout_params_init(struct kunit *test)
 {
-	unsigned int mappings = bitmap_weight(exp->mapped, fx->nr_pages) * fx->nr_mms;
-	struct folio *folio = fx->folio;
-	struct kunit *test = fx->test;
-
-	if (!lazyfree_folio_intact(fx)) {
-		KUNIT_FAIL(test,
-			   "the order-%u folio was split: its first page is in an order-%u folio now",
-			   ilog2(fx->nr_pages), folio_order(folio));
-		return;
-	}
-	KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(folio), mappings,
-			    "folio_mapcount()");
-	KUNIT_EXPECT_EQ_MSG(test, folio_large_mapcount(folio), mappings,
-			    "folio_large_mapcount()");
-	lazyfree_expect_page_mapcounts(fx, exp);
-	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), refs + mappings + fx->pins,
-			    "folio_ref_count(): %u held by the test + one per mapping + %u pinned",
-			    refs, fx->pins);
-	KUNIT_EXPECT_EQ_MSG(test, folio_test_swapbacked(folio), exp->swapbacked,
-			    "folio_test_swapbacked()");
-	KUNIT_EXPECT_EQ_MSG(test, folio_test_dirty(folio), exp->dirty,
-			    "folio_test_dirty()");
-	KUNIT_EXPECT_FALSE_MSG(test, folio_test_mlocked(folio),
-			       "folio_test_mlocked(): the folio is not fully mapped in a VM_LOCKED VMA");
-	KUNIT_EXPECT_EQ_MSG(test, folio_test_lru(folio), on_lru,
-			    "folio_test_lru()");
-	lazyfree_expect_data(fx);
+	return lazyfree_register_layouts(test, lazyfree_scenarios,
+					 ARRAY_SIZE(lazyfree_scenarios),
+					 LAZYFREE_MADV_PAGEOUT, true);
 }
+
+#if LAZYFREE_CAN_FAULT
+static const struct lazyfree_scenario lazyfree_fidelity_row = {
+	.kind = LAZYFREE_IN_TABLE,
+};
+
+/* fault_fidelity: the in-table layout at every order the fault path maps. */
+static int lazyfree_fidelity_params_init(struct kunit *test)
+{
+	return lazyfree_register_layouts(test, &lazyfree_fidelity_row, 1,
+					 LAZYFREE_TRY_TO_UNMAP, false);
+}
+#endif
+
+/* ===== Cases ===== */
 
 /*
  * set_ptes() contract: nr consecutive PTEs map nr consecutive PFNs.  The
@@ -1661,80 +2204,42 @@ static void set_ptes_consecutive_pfns(struct kunit *test)
 	__free_pages(page, order);
 }
 
-static bool lazyfree_in_hole(const struct lazyfree_layout *l, unsigned int i)
-{
-	return i >= l->hole_start && i < l->hole_start + l->hole_len;
-}
-
 /*
- * The soft-dirty bit of PTE i right before the unmap, where the arch has
- * one: set by the fault that mapped it (pte_mkdirty() sets it) unless the
- * layout cleared it, and set again by a write fault.
+ * What shrink_folio_list() does to a lazyfree large folio it wants to free:
+ * try_to_unmap() on the locked, isolated folio, then flush the TLB batch.
  */
-static bool lazyfree_soft_dirty(const struct lazyfree_layout *l, unsigned int i)
+static void lazyfree_try_to_unmap(struct lazyfree_fixture *fx)
 {
-	if (l->trigger == LAZYFREE_REDIRTY && i == l->at)
-		return true;
-	return i < l->softclean;
+	lazyfree_snapshot(fx);
+
+	folio_lock(fx->folio);
+	try_to_unmap(fx->folio, LAZYFREE_TTU_FLAGS);
+	try_to_unmap_flush();
+	folio_unlock(fx->folio);
 }
 
-/*
- * Whether a batch holding PTE i - 1 must end before PTE i: at a hole, at the
- * end of a page table, at the end of a VMA, and where the write or the
- * soft-dirty bit changes (folio_unmap_pte_batch() uses FPB_RESPECT_WRITE
- * and FPB_RESPECT_SOFT_DIRTY).
- */
-static bool lazyfree_batch_ends_before(const struct lazyfree_layout *l,
-				       const struct lazyfree_fixture *fx,
-				       unsigned int i)
+/* reclaim_pages() on a list holding the isolated folio; its return value. */
+static unsigned long lazyfree_reclaim_pages(struct lazyfree_fixture *fx)
 {
-	if (lazyfree_in_hole(l, i) || lazyfree_in_hole(l, i - 1))
-		return true;
-	if (IS_ALIGNED(lazyfree_page_addr(fx, i), PMD_SIZE))
-		return true;
-	if ((l->kind == LAZYFREE_VMA_STRADDLE ||
-	     l->kind == LAZYFREE_VMA_STRADDLE_MLOCKED) && i == l->split)
-		return true;
-	if (IS_ENABLED(CONFIG_MEM_SOFT_DIRTY) &&
-	    lazyfree_soft_dirty(l, i) != lazyfree_soft_dirty(l, i - 1))
-		return true;
-	return i == l->wrprotect || i - 1 == l->wrprotect;
+	LIST_HEAD(folio_list);
+
+	kunit_remove_action(fx->test, lazyfree_putback_lru_action, fx->folio);
+	fx->isolated = false;
+	list_add(&fx->folio->lru, &folio_list);
+	return reclaim_pages(&folio_list);
 }
 
-/*
- * The end state reclaim must leave, derived from the layout: the rmap walk
- * visits the VMAs and, within one, the PTEs in address order; an mlocked
- * VMA ends the walk untouched; @trigger aborts the batch it hits, which is
- * restored, and ends the walk.  Every PTE before that stays unmapped.
- */
-static void lazyfree_model(const struct lazyfree_layout *l,
-			   const struct lazyfree_fixture *fx,
-			   enum lazyfree_trigger trigger,
-			   struct lazyfree_expect *exp)
+/* Put the folio back on the LRU, where MADV_PAGEOUT looks for it. */
+static void lazyfree_back_to_lru(struct lazyfree_fixture *fx)
 {
-	unsigned int i, keep_from = l->nr;
-
-	if (trigger == LAZYFREE_PIN) {
-		keep_from = 0;
-	} else if (trigger == LAZYFREE_REDIRTY) {
-		keep_from = l->at;
-		while (keep_from && !lazyfree_batch_ends_before(l, fx, keep_from))
-			keep_from--;
-	}
-	if (l->kind == LAZYFREE_VMA_STRADDLE_MLOCKED)
-		keep_from = min(keep_from, l->split);
-
-	memset(exp, 0, sizeof(*exp));
-	for (i = keep_from; i < l->nr; i++)
-		if (!lazyfree_in_hole(l, i))
-			__set_bit(i, exp->mapped);
-	exp->swapbacked = trigger == LAZYFREE_REDIRTY;
-	exp->dirty = trigger == LAZYFREE_REDIRTY;
+	kunit_release_action(fx->test, lazyfree_putback_lru_action, fx->folio);
+	fx->isolated = false;
+	lru_add_drain_all();
 }
 
-static bool lazyfree_unmap_and_expect(struct lazyfree_fixture *fx,
-				      const struct lazyfree_layout *l,
-				      enum lazyfree_trigger trigger)
+static bool lazyfree_try_to_unmap_and_expect(struct lazyfree_fixture *fx,
+					     const struct lazyfree_layout *l,
+					     enum lazyfree_trigger trigger)
 {
 	struct lazyfree_expect *exp;
 	bool ok;
@@ -1749,113 +2254,6 @@ static bool lazyfree_unmap_and_expect(struct lazyfree_fixture *fx,
 	lazyfree_repair_ptes(fx);
 	lazyfree_repair_folio(fx);
 	return ok;
-}
-
-/* The mTHP counters of @order, summed over CPUs (all 0 without them). */
-#if defined(CONFIG_TRANSPARENT_HUGEPAGE) && defined(CONFIG_SYSFS)
-static void lazyfree_read_mthp(unsigned int order, long *stats)
-{
-	unsigned int item;
-	int cpu;
-
-	memset(stats, 0, sizeof(long) * __MTHP_STAT_COUNT);
-	for_each_possible_cpu(cpu)
-		for (item = 0; item < __MTHP_STAT_COUNT; item++)
-			stats[item] += per_cpu(mthp_stats, cpu).stats[order][item];
-}
-#else
-static void lazyfree_read_mthp(unsigned int order, long *stats)
-{
-	memset(stats, 0, sizeof(long) * __MTHP_STAT_COUNT);
-}
-#endif
-
-/* How often a folio of @order was split (where the kernel counts it). */
-static long lazyfree_splits(unsigned int order)
-{
-	long stats[__MTHP_STAT_COUNT];
-
-	lazyfree_read_mthp(order, stats);
-	return stats[MTHP_STAT_SPLIT];
-}
-
-static unsigned long lazyfree_pglazyfreed(struct kunit *test)
-{
-	unsigned long *events;
-
-	events = kunit_kcalloc(test, NR_VM_EVENT_ITEMS, sizeof(*events),
-			       GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, events);
-	all_vm_events(events);
-	return events[PGLAZYFREED];
-}
-
-static void lazyfree_put_folio(void *folio)
-{
-	folio_put(folio);
-}
-
-/*
- * Take the reference under the lock of a present PTE that maps a page of
- * the folio: that mapping holds a reference of its own, so the folio
- * cannot be freed under us (as GUP takes its references).
- */
-static int lazyfree_hold_pte(pte_t *ptep, unsigned long addr,
-			     unsigned long next, struct mm_walk *walk)
-{
-	struct lazyfree_fixture *fx = walk->private;
-	pte_t pte = ptep_get(ptep);
-
-	if (!pte_present(pte) || pte_pfn(pte) - fx->pfn >= fx->nr_pages)
-		return 0;
-	folio_get(fx->folio);
-	return 1;
-}
-
-static const struct mm_walk_ops lazyfree_hold_ops = {
-	.pte_entry = lazyfree_hold_pte,
-	.walk_lock = PGWALK_RDLOCK,
-};
-
-/*
- * Take a reference on the folio so that the test may look at it, if a PTE
- * of one of the test's mms still maps it; lazyfree_put_folio() drops it in
- * a KUnit action.  The folio is not touched otherwise: the test holds no
- * reference on a folio it gave to reclaim, and one that no PTE maps any
- * more may already be free, whatever reclaim reported (a kernel that
- * unmaps a folio it then keeps frees it when it puts it back on the LRU).
- * Returns whether the reference was taken; if not, the case fails.
- */
-static bool lazyfree_hold_folio(struct lazyfree_fixture *fx)
-{
-	int ret = lazyfree_walk_mms(fx, &lazyfree_hold_ops);
-
-	KUNIT_EXPECT_GT_MSG(fx->test, ret, 0,
-			    "reclaim kept the folio (returned 0, PGLAZYFREED unchanged), but no PTE maps it any more: it may be free, the test cannot look at it");
-	if (ret <= 0)
-		return false;
-	ret = kunit_add_action_or_reset(fx->test, lazyfree_put_folio, fx->folio);
-	KUNIT_ASSERT_EQ(fx->test, ret, 0);
-	return true;
-}
-
-/* reclaim_pages() on a list holding the isolated folio; its return value. */
-static unsigned long lazyfree_reclaim_pages(struct lazyfree_fixture *fx)
-{
-	LIST_HEAD(folio_list);
-
-	kunit_remove_action(fx->test, lazyfree_putback_folio, fx->folio);
-	fx->isolated = false;
-	list_add(&fx->folio->lru, &folio_list);
-	return reclaim_pages(&folio_list);
-}
-
-/* Put the folio back on the LRU, where MADV_PAGEOUT looks for it. */
-static void lazyfree_putback(struct lazyfree_fixture *fx)
-{
-	kunit_release_action(fx->test, lazyfree_putback_folio, fx->folio);
-	fx->isolated = false;
-	lru_add_drain_all();
 }
 
 /*
@@ -1886,7 +2284,7 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 	freed = bitmap_empty(exp->mapped, fx->nr_pages);
 
 	if (entry == LAZYFREE_MADV_PAGEOUT && fx->isolated)
-		lazyfree_putback(fx);
+		lazyfree_back_to_lru(fx);
 	lazyfree_snapshot(fx);
 	lazyfreed = lazyfree_pglazyfreed(test);
 	splits = lazyfree_splits(l->order);
@@ -1904,7 +2302,7 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 	 * MADV_PAGEOUT returns no count: shrink_folio_list() counts
 	 * PGLAZYFREED exactly when it frees a lazyfree folio.
 	 */
-	fx->freed = entry == LAZYFREE_MADV_PAGEOUT ? lazyfreed : reclaimed;
+	fx->reclaimed_pages = entry == LAZYFREE_MADV_PAGEOUT ? lazyfreed : reclaimed;
 
 	KUNIT_EXPECT_EQ_MSG(test, lazyfreed, freed ? fx->nr_pages : 0,
 			    "PGLAZYFREED");
@@ -1925,387 +2323,8 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 	lazyfree_expect_folio(fx, exp, 1, true);
 	lazyfree_repair_ptes(fx);
 	lazyfree_repair_folio(fx);
-	kunit_release_action(test, lazyfree_put_folio, fx->folio);
+	kunit_release_action(test, lazyfree_folio_put_action, fx->folio);
 	return true;
-}
-
-/*
- * The end of a case that got this far.  Unless reclaim freed the folio,
- * remove every mapping (munmap in the test's mm, drop the child mm): then
- * the test's own reference must be the only one left, and no mapcount, or
- * the kernel under test leaked one.  Dropping that reference frees the
- * folio.
- */
-static void lazyfree_expect_released(struct lazyfree_fixture *fx)
-{
-	struct folio *folio = fx->folio;
-	struct kunit *test = fx->test;
-	bool released;
-	int ret;
-
-	if (fx->freed) {
-		lazyfree_folios_freed++;
-		return;
-	}
-	if (!fx->isolated && !lazyfree_hold_folio(fx))
-		return;
-	ret = vm_munmap(fx->addr, fx->nr_pages * PAGE_SIZE);
-	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "munmap() of the folio's range");
-	if (fx->nr_mms > 1)
-		kunit_release_action(test, lazyfree_mmput, fx->mms[1]);
-	fx->nr_mms = 1;
-	lru_add_drain_all();
-
-	released = !folio_mapped(folio) && folio_ref_count(folio) == 1;
-	KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(folio), 0,
-			    "folio_mapcount() with every mm gone");
-	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), 1,
-			    "folio_ref_count() with every mm gone: only the test's own reference may be left");
-	if (fx->isolated)
-		kunit_release_action(test, lazyfree_putback_folio, folio);
-	else
-		kunit_release_action(test, lazyfree_put_folio, folio);
-	lazyfree_folios_freed += released;
-}
-
-#define LAZYFREE_ROW(_kind, _split, _hole, _wp, _trigger, _at, _min_order, _reclaim) { \
-	.kind = LAZYFREE_##_kind, .split = LAZYFREE_POS_##_split,	\
-	.hole = LAZYFREE_HOLE_##_hole, .wrprotect = LAZYFREE_POS_##_wp,	\
-	.trigger = LAZYFREE_##_trigger, .at = LAZYFREE_POS_##_at,	\
-	.min_order = _min_order, .reclaim = _reclaim }
-
-#define LAZYFREE_FORK_ROW(_kind, _split, _trigger, _at, _reclaim) {	\
-	.kind = LAZYFREE_##_kind, .split = LAZYFREE_POS_##_split,	\
-	.wrprotect = LAZYFREE_POS_NONE, .trigger = LAZYFREE_##_trigger,	\
-	.at = LAZYFREE_POS_##_at, .fork = true, .min_order = 1,	\
-	.reclaim = _reclaim }
-
-#define LAZYFREE_SOFT_DIRTY_ROW(_kind, _split, _softclean, _trigger, _at,	\
-				_min_order, _reclaim) {			\
-	.kind = LAZYFREE_##_kind, .split = LAZYFREE_POS_##_split,	\
-	.wrprotect = LAZYFREE_POS_NONE,					\
-	.softclean = LAZYFREE_POS_##_softclean,				\
-	.trigger = LAZYFREE_##_trigger, .at = LAZYFREE_POS_##_at,	\
-	.min_order = _min_order, .reclaim = _reclaim }
-
-/*
- * The scenario table; each row runs for every order from max(1, min_order)
- * to PMD_ORDER - 1, through try_to_unmap(), through reclaim_pages() where
- * its last column says so, and through MADV_PAGEOUT where that takes the
- * folio whole (lazyfree_row_runs()); where LAZYFREE_CAN_FAULT, all of it
- * once more on a faulted folio, from order LAZYFREE_MIN_FAULT_ORDER.  A
- * row's min_order is the smallest order at which its positions are
- * distinct PTEs (e.g. a hole in the middle with mapped PTEs on both sides
- * needs four pages); smaller orders have no such layout.
- */
-static const struct lazyfree_scenario lazyfree_scenarios[] = {
-	/* Fully inside one page table: one batch. */
-	LAZYFREE_ROW(IN_TABLE, NONE, NONE, NONE, CLEAN, NONE, 1, true),
-	LAZYFREE_ROW(IN_TABLE, NONE, NONE, NONE, REDIRTY, LAST, 1, false),
-	LAZYFREE_ROW(IN_TABLE, NONE, NONE, NONE, PIN, FIRST, 1, true),
-	/* Straddling a PMD: 1 + rest, half + half, rest + 1. */
-	LAZYFREE_ROW(PMD_STRADDLE, SECOND, NONE, NONE, CLEAN, NONE, 1, false),
-	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, NONE, CLEAN, NONE, 1, true),
-	LAZYFREE_ROW(PMD_STRADDLE, LAST, NONE, NONE, CLEAN, NONE, 1, false),
-	LAZYFREE_ROW(PMD_STRADDLE, SECOND, NONE, NONE, REDIRTY, LAST, 1, false),
-	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, NONE, REDIRTY, LAST, 1, true),
-	LAZYFREE_ROW(PMD_STRADDLE, LAST, NONE, NONE, REDIRTY, LAST, 1, false),
-	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, NONE, REDIRTY, FIRST, 1, false),
-	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, NONE, PIN, LAST, 1, false),
-	/* Straddling a VMA end, both VMAs unlocked: two batches. */
-	LAZYFREE_ROW(VMA_STRADDLE, HALF, NONE, NONE, CLEAN, NONE, 1, true),
-	LAZYFREE_ROW(VMA_STRADDLE, SECOND, NONE, NONE, REDIRTY, LAST, 1, false),
-	LAZYFREE_ROW(VMA_STRADDLE, HALF, NONE, NONE, REDIRTY, LAST, 1, false),
-	/* Straddling a VMA end, the second VMA mlocked. */
-	LAZYFREE_ROW(VMA_STRADDLE_MLOCKED, HALF, NONE, NONE, CLEAN, NONE, 1, false),
-	LAZYFREE_ROW(VMA_STRADDLE_MLOCKED, SECOND, NONE, NONE, CLEAN, NONE, 1, false),
-	LAZYFREE_ROW(VMA_STRADDLE_MLOCKED, LAST, NONE, NONE, CLEAN, NONE, 1, false),
-	/* Partly mapped: only the mapped runs are unmapped. */
-	LAZYFREE_ROW(IN_TABLE, NONE, HEAD, NONE, CLEAN, NONE, 1, false),
-	LAZYFREE_ROW(IN_TABLE, NONE, MIDDLE, NONE, CLEAN, NONE, 2, true),
-	LAZYFREE_ROW(IN_TABLE, NONE, TAIL, NONE, CLEAN, NONE, 1, false),
-	LAZYFREE_ROW(IN_TABLE, NONE, MIDDLE, NONE, REDIRTY, LAST, 2, false),
-	LAZYFREE_ROW(PMD_STRADDLE, HALF, HEAD, NONE, REDIRTY, LAST, 2, false),
-	/* Mixed write bits: batches split around the write-protected PTE. */
-	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, QUARTER, CLEAN, NONE, 2, false),
-	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, QUARTER, REDIRTY, FIRST, 2, false),
-	LAZYFREE_ROW(PMD_STRADDLE, HALF, NONE, QUARTER, REDIRTY, AFTER_QUARTER, 3, false),
-	LAZYFREE_ROW(IN_TABLE, NONE, NONE, SECOND, REDIRTY, FIRST, 1, false),
-	LAZYFREE_ROW(IN_TABLE, NONE, NONE, FIRST, REDIRTY, LAST, 1, false),
-	/*
-	 * Shared with a second mm over fork (no redirty: a write would COW);
-	 * the rmap walk visits both mms' VMAs in an order the test does not
-	 * choose, so only rows whose end state does not depend on it.
-	 */
-	LAZYFREE_FORK_ROW(IN_TABLE, NONE, CLEAN, NONE, false),
-	LAZYFREE_FORK_ROW(PMD_STRADDLE, HALF, CLEAN, NONE, true),
-	LAZYFREE_FORK_ROW(VMA_STRADDLE, HALF, CLEAN, NONE, false),
-	LAZYFREE_FORK_ROW(IN_TABLE, NONE, PIN, LAST, false),
-	/*
-	 * Mixed soft-dirty bits (CONFIG_MEM_SOFT_DIRTY only): batches split
-	 * where the bit changes, and an aborted batch comes back with each
-	 * PTE's bit as it was.
-	 */
-	LAZYFREE_SOFT_DIRTY_ROW(IN_TABLE, NONE, HALF, REDIRTY, FIRST, 1, false),
-	LAZYFREE_SOFT_DIRTY_ROW(IN_TABLE, NONE, HALF, REDIRTY, LAST, 2, false),
-	LAZYFREE_SOFT_DIRTY_ROW(IN_TABLE, NONE, HALF, PIN, FIRST, 1, true),
-	LAZYFREE_SOFT_DIRTY_ROW(IN_TABLE, NONE, SECOND, CLEAN, NONE, 1, true),
-	LAZYFREE_SOFT_DIRTY_ROW(PMD_STRADDLE, HALF, QUARTER, REDIRTY, FIRST, 2, false),
-};
-
-/**
- * struct lazyfree_param - one parameter of the scenario cases
- * @sc: the scenario
- * @order: the folio order it runs at
- * @source: who makes the folio
- */
-struct lazyfree_param {
-	const struct lazyfree_scenario *sc;
-	unsigned int order;
-	enum lazyfree_source source;
-};
-
-/**
- * struct lazyfree_params - a scenario table and its rows at every order
- * @table: the scenarios
- * @nr_rows: ARRAY_SIZE(@table)
- * @params: filled on first use: every row at every order it runs at, for
- *	each &enum lazyfree_source
- * @nr: how many of @params are filled
- * @filled: @params is filled
- * @entry: the rows that run through this entry, see lazyfree_row_runs()
- */
-struct lazyfree_params {
-	const struct lazyfree_scenario *table;
-	unsigned int nr_rows;
-	enum lazyfree_entry entry;
-	struct lazyfree_param *params;
-	unsigned int nr;
-	bool filled;
-};
-
-static struct lazyfree_param
-lazyfree_unmap_params[ARRAY_SIZE(lazyfree_scenarios) * PMD_ORDER * 2];
-static struct lazyfree_param
-lazyfree_reclaim_params[ARRAY_SIZE(lazyfree_scenarios) * PMD_ORDER * 2];
-static struct lazyfree_param
-lazyfree_pageout_params[ARRAY_SIZE(lazyfree_scenarios) * PMD_ORDER * 2];
-
-static struct lazyfree_params lazyfree_unmap_rows = {
-	.table = lazyfree_scenarios,
-	.nr_rows = ARRAY_SIZE(lazyfree_scenarios),
-	.params = lazyfree_unmap_params,
-};
-
-static struct lazyfree_params lazyfree_reclaim_rows = {
-	.table = lazyfree_scenarios,
-	.nr_rows = ARRAY_SIZE(lazyfree_scenarios),
-	.params = lazyfree_reclaim_params,
-	.entry = LAZYFREE_RECLAIM_PAGES,
-};
-
-static struct lazyfree_params lazyfree_pageout_rows = {
-	.table = lazyfree_scenarios,
-	.nr_rows = ARRAY_SIZE(lazyfree_scenarios),
-	.params = lazyfree_pageout_params,
-	.entry = LAZYFREE_MADV_PAGEOUT,
-};
-
-/*
- * Which rows run through @entry: all through try_to_unmap(), those marked
- * through reclaim_pages(), and through MADV_PAGEOUT those it reclaims
- * whole: a folio it does not see whole in one walk of one page table (a
- * hole, a PMD or VMA end inside it) it splits, one mapped by two mms it
- * leaves alone.
- */
-static bool lazyfree_row_runs(const struct lazyfree_scenario *sc,
-			      enum lazyfree_entry entry)
-{
-	switch (entry) {
-	case LAZYFREE_RECLAIM_PAGES:
-		return sc->reclaim;
-	case LAZYFREE_MADV_PAGEOUT:
-		return sc->kind == LAZYFREE_IN_TABLE &&
-		       sc->hole == LAZYFREE_HOLE_NONE && !sc->fork;
-	default:
-		return true;
-	}
-}
-
-static unsigned int lazyfree_pos(enum lazyfree_pos pos, unsigned int nr)
-{
-	switch (pos) {
-	case LAZYFREE_POS_FIRST:
-		return 0;
-	case LAZYFREE_POS_SECOND:
-		return 1;
-	case LAZYFREE_POS_QUARTER:
-		return nr / 4;
-	case LAZYFREE_POS_AFTER_QUARTER:
-		return nr / 4 + 1;
-	case LAZYFREE_POS_HALF:
-		return nr / 2;
-	case LAZYFREE_POS_LAST:
-		return nr - 1;
-	default:
-		return UINT_MAX;
-	}
-}
-
-static void lazyfree_resolve(const struct lazyfree_param *param,
-			     struct lazyfree_layout *l)
-{
-	const struct lazyfree_scenario *sc = param->sc;
-	unsigned int quarter;
-
-	memset(l, 0, sizeof(*l));	/* comparable with memcmp() */
-	l->source = param->source;
-	l->order = param->order;
-	l->nr = 1U << param->order;
-	quarter = max(1U, l->nr / 4);
-	l->kind = sc->kind;
-	l->split = sc->kind == LAZYFREE_IN_TABLE ? 0 : lazyfree_pos(sc->split, l->nr);
-	l->hole_len = sc->hole == LAZYFREE_HOLE_NONE ? 0 : quarter;
-	l->hole_start = sc->hole == LAZYFREE_HOLE_MIDDLE ? l->nr / 2 :
-			sc->hole == LAZYFREE_HOLE_TAIL ? l->nr - quarter : 0;
-	l->wrprotect = lazyfree_pos(sc->wrprotect, l->nr);
-	l->softclean = lazyfree_pos(sc->softclean, l->nr);
-	l->trigger = sc->trigger;
-	l->at = lazyfree_pos(sc->at, l->nr);
-	l->fork = sc->fork;
-}
-
-static const char * const lazyfree_kind_names[] = {
-	[LAZYFREE_IN_TABLE] = "in_table",
-	[LAZYFREE_PMD_STRADDLE] = "pmd_straddle",
-	[LAZYFREE_VMA_STRADDLE] = "vma_straddle",
-	[LAZYFREE_VMA_STRADDLE_MLOCKED] = "mlocked_vma_straddle",
-};
-
-static const char * const lazyfree_trigger_names[] = {
-	[LAZYFREE_CLEAN] = "",
-	[LAZYFREE_REDIRTY] = "_redirty",
-	[LAZYFREE_PIN] = "_pin",
-};
-
-/* e.g. "order4_pmd_straddle_8_8_wrprotect_4_redirty_5", "faulted_order2_in_table" */
-static void lazyfree_describe(const struct lazyfree_param *param, char *desc)
-{
-	struct lazyfree_layout l;
-	int n;
-
-	lazyfree_resolve(param, &l);
-	n = scnprintf(desc, KUNIT_PARAM_DESC_SIZE, "%sorder%u_%s",
-		      l.source == LAZYFREE_FAULTED ? "faulted_" : "", l.order,
-		      lazyfree_kind_names[l.kind]);
-	if (l.kind != LAZYFREE_IN_TABLE)
-		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "_%u_%u",
-			       l.split, l.nr - l.split);
-	if (l.hole_len)
-		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "_hole_%u_%u",
-			       l.hole_start, l.hole_len);
-	if (l.wrprotect != UINT_MAX)
-		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n,
-			       "_wrprotect_%u", l.wrprotect);
-	if (l.softclean != UINT_MAX)
-		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n,
-			       "_softclean_%u", l.softclean);
-	if (l.fork)
-		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "_forked");
-	if (l.trigger != LAZYFREE_CLEAN)
-		scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "%s_%u",
-			  lazyfree_trigger_names[l.trigger], l.at);
-}
-
-/* Whether @param resolves to the same layout as one of @rows' params. */
-static bool lazyfree_param_is_dup(const struct lazyfree_params *rows,
-				  const struct lazyfree_param *param)
-{
-	struct lazyfree_layout a, b;
-	unsigned int i;
-
-	lazyfree_resolve(param, &a);
-	for (i = 0; i < rows->nr; i++) {
-		lazyfree_resolve(&rows->params[i], &b);
-		if (!memcmp(&a, &b, sizeof(a)))
-			return true;
-	}
-	return false;
-}
-
-/* Add @sc at every order it runs at for @source, each layout once. */
-static void lazyfree_add_params(struct lazyfree_params *rows,
-				const struct lazyfree_scenario *sc,
-				enum lazyfree_source source)
-{
-	unsigned int order = max(1U, sc->min_order);
-
-	if (source == LAZYFREE_FAULTED)
-		order = max(order, LAZYFREE_MIN_FAULT_ORDER);
-	for (; order < PMD_ORDER; order++) {
-		struct lazyfree_param *p = &rows->params[rows->nr];
-
-		p->sc = sc;
-		p->order = order;
-		p->source = source;
-		if (!lazyfree_param_is_dup(rows, p))
-			rows->nr++;
-	}
-}
-
-/*
- * Every row at every order it runs at, hand-built and, where the kernel
- * can make the folio, faulted; each layout once: at small orders some
- * positions coincide (at order 1, the second PTE is also the half and the
- * last one), and such a row would only repeat an earlier one.
- */
-static const void *lazyfree_next_param(struct lazyfree_params *rows,
-				       const void *prev, char *desc)
-{
-	const struct lazyfree_param *param = prev;
-	enum lazyfree_source source;
-	unsigned int i, next;
-
-	for (source = LAZYFREE_HAND_BUILT; !rows->filled && source <= LAZYFREE_FAULTED;
-	     source++) {
-		if (source == LAZYFREE_FAULTED && !LAZYFREE_CAN_FAULT)
-			break;
-		for (i = 0; i < rows->nr_rows; i++) {
-			const struct lazyfree_scenario *sc = &rows->table[i];
-
-			if (!lazyfree_row_runs(sc, rows->entry))
-				continue;
-			if (sc->softclean != LAZYFREE_POS_NONE &&
-			    !IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
-				continue;
-			lazyfree_add_params(rows, sc, source);
-		}
-	}
-	rows->filled = true;
-
-	next = param ? param - rows->params + 1 : 0;
-	if (next >= rows->nr)
-		return NULL;
-	lazyfree_describe(&rows->params[next], desc);
-	return &rows->params[next];
-}
-
-static const void *lazyfree_unmap_gen_params(struct kunit *test,
-					     const void *prev, char *desc)
-{
-	return lazyfree_next_param(&lazyfree_unmap_rows, prev, desc);
-}
-
-static const void *lazyfree_reclaim_gen_params(struct kunit *test,
-					       const void *prev, char *desc)
-{
-	return lazyfree_next_param(&lazyfree_reclaim_rows, prev, desc);
-}
-
-static const void *lazyfree_pageout_gen_params(struct kunit *test,
-					       const void *prev, char *desc)
-{
-	return lazyfree_next_param(&lazyfree_pageout_rows, prev, desc);
 }
 
 /* One unmap attempt and its checks; false if the PTEs were not as expected. */
@@ -2315,7 +2334,7 @@ static bool lazyfree_attempt(struct lazyfree_fixture *fx,
 			     enum lazyfree_entry entry)
 {
 	if (entry == LAZYFREE_TRY_TO_UNMAP)
-		return lazyfree_unmap_and_expect(fx, l, trigger);
+		return lazyfree_try_to_unmap_and_expect(fx, l, trigger);
 	return lazyfree_reclaim_and_expect(fx, l, trigger, entry);
 }
 
@@ -2328,31 +2347,30 @@ static bool lazyfree_attempt(struct lazyfree_fixture *fx,
  */
 static void lazyfree_run_scenario(struct kunit *test, enum lazyfree_entry entry)
 {
+	const struct lazyfree_layout *l = test->param_value;
 	struct lazyfree_fixture *fx;
-	struct lazyfree_layout l;
 	struct page *pinned;
 
-	lazyfree_resolve(test->param_value, &l);
-	fx = lazyfree_fixture_create(test, &l);
+	fx = lazyfree_fixture_create(test, l);
 
-	switch (l.trigger) {
+	switch (l->trigger) {
 	case LAZYFREE_REDIRTY:
-		lazyfree_write_fault(fx, l.at);
+		lazyfree_write_fault(fx, l->at);
 		fallthrough;
 	case LAZYFREE_CLEAN:
-		lazyfree_attempt(fx, &l, l.trigger, entry);
+		lazyfree_attempt(fx, l, l->trigger, entry);
 		break;
 	case LAZYFREE_PIN:
-		pinned = lazyfree_pin(fx, l.at);
-		KUNIT_ASSERT_TRUE_MSG(test, lazyfree_attempt(fx, &l, LAZYFREE_PIN, entry),
+		pinned = lazyfree_pin(fx, l->at);
+		KUNIT_ASSERT_TRUE_MSG(test, lazyfree_attempt(fx, l, LAZYFREE_PIN, entry),
 				      "the pinned folio was not kept: not reclaiming it again");
 		lazyfree_unpin(fx, pinned);
 		if (entry == LAZYFREE_RECLAIM_PAGES)
 			lazyfree_isolate(fx);
-		lazyfree_attempt(fx, &l, LAZYFREE_CLEAN, entry);
+		lazyfree_attempt(fx, l, LAZYFREE_CLEAN, entry);
 		break;
 	}
-	lazyfree_expect_released(fx);
+	lazyfree_release_and_expect(fx);
 }
 
 static void try_to_unmap_scenarios(struct kunit *test)
@@ -2438,8 +2456,9 @@ static bool lazyfree_index_matches(const struct lazyfree_fixture *fx)
 static void lazyfree_expect_same_pages(const struct lazyfree_fixture *hand,
 				       const struct lazyfree_fixture *faulted)
 {
+	struct lazyfree_diffs d = { .test = hand->test };
 	struct kunit *test = hand->test;
-	unsigned int i, bad = 0;
+	unsigned int i;
 
 	for (i = 0; i < hand->nr_pages; i++) {
 		struct page *hp = folio_page(hand->folio, i);
@@ -2453,7 +2472,7 @@ static void lazyfree_expect_same_pages(const struct lazyfree_fixture *hand,
 			    PageAnonExclusive(hp) == PageAnonExclusive(fp) &&
 			    atomic_read(&hp->_mapcount) == atomic_read(&fp->_mapcount);
 
-		if (same || bad++ >= LAZYFREE_MAX_REPORTS)
+		if (same || !lazyfree_diff(&d))
 			continue;
 		KUNIT_FAIL(test,
 			   "page %u/%u: PTE bits differ by %#llx (hand-built %#llx, faulted %#llx), PageAnonExclusive %d vs %d, _mapcount %d vs %d",
@@ -2462,9 +2481,7 @@ static void lazyfree_expect_same_pages(const struct lazyfree_fixture *hand,
 			   PageAnonExclusive(fp), atomic_read(&hp->_mapcount),
 			   atomic_read(&fp->_mapcount));
 	}
-	if (bad > LAZYFREE_MAX_REPORTS)
-		KUNIT_FAIL(test, "... and %u more pages differ",
-			   bad - LAZYFREE_MAX_REPORTS);
+	lazyfree_diffs_end(&d, "pages differ");
 }
 
 /*
@@ -2482,7 +2499,7 @@ static void fault_fidelity(struct kunit *test)
 	char what[64];
 
 	KUNIT_ASSERT_EQ_MSG(test, kunit_attach_mm(), 0, "no user mm");
-	lazyfree_resolve(test->param_value, &l);
+	l = *(const struct lazyfree_layout *)test->param_value;
 	l.source = LAZYFREE_HAND_BUILT;
 	hand = lazyfree_make(test, &l, &hand_made);
 	l.source = LAZYFREE_FAULTED;
@@ -2541,40 +2558,25 @@ static void fault_fidelity(struct kunit *test)
 				     faulted_made.mthp[item]);
 	}
 
-	lazyfree_expect_released(hand);
-	lazyfree_expect_released(faulted);
+	lazyfree_release_and_expect(hand);
+	lazyfree_release_and_expect(faulted);
 }
 
-static const struct lazyfree_scenario lazyfree_fidelity_row =
-	LAZYFREE_ROW(IN_TABLE, NONE, NONE, NONE, CLEAN, NONE, 1, false);
-static struct lazyfree_param lazyfree_fidelity_params[PMD_ORDER];
-
-/* The in-table layout at every order the mTHP fault path maps. */
-static const void *lazyfree_fidelity_gen_params(struct kunit *test,
-						const void *prev, char *desc)
-{
-	const struct lazyfree_param *param = prev;
-	unsigned int order = param ? param->order + 1 : LAZYFREE_MIN_FAULT_ORDER;
-	struct lazyfree_param *p;
-
-	if (order >= PMD_ORDER)
-		return NULL;
-	p = &lazyfree_fidelity_params[order];
-	p->sc = &lazyfree_fidelity_row;
-	p->order = order;
-	p->source = LAZYFREE_FAULTED;
-	lazyfree_describe(p, desc);
-	return p;
-}
 #endif /* LAZYFREE_CAN_FAULT */
+
+/* ===== The suite ===== */
 
 static struct kunit_case rmap_lazyfree_batch_test_cases[] = {
 	KUNIT_CASE(set_ptes_consecutive_pfns),
-	KUNIT_CASE_PARAM(try_to_unmap_scenarios, lazyfree_unmap_gen_params),
-	KUNIT_CASE_PARAM(reclaim_pages_scenarios, lazyfree_reclaim_gen_params),
-	KUNIT_CASE_PARAM(madv_pageout_scenarios, lazyfree_pageout_gen_params),
+	KUNIT_CASE_PARAM_WITH_INIT(try_to_unmap_scenarios, kunit_array_gen_params,
+				   lazyfree_unmap_params_init, NULL),
+	KUNIT_CASE_PARAM_WITH_INIT(reclaim_pages_scenarios, kunit_array_gen_params,
+				   lazyfree_reclaim_params_init, NULL),
+	KUNIT_CASE_PARAM_WITH_INIT(madv_pageout_scenarios, kunit_array_gen_params,
+				   lazyfree_pageout_params_init, NULL),
 #if LAZYFREE_CAN_FAULT
-	KUNIT_CASE_PARAM(fault_fidelity, lazyfree_fidelity_gen_params),
+	KUNIT_CASE_PARAM_WITH_INIT(fault_fidelity, kunit_array_gen_params,
+				   lazyfree_fidelity_params_init, NULL),
 #endif
 	{}
 };
