@@ -4,8 +4,9 @@
 # (`make run ARCH=x86_64`: under QEMU, with real mTHP);
 # `make check` runs the project's own tests; `make check-debug` runs the
 # suite 20 times on a debug kernel (KASAN, lockdep, page poisoning);
-# `make bench` measures the loops against a bare kunit.py baseline.  See
-# README.md.
+# `make bench` measures the loops against a bare kunit.py baseline;
+# `make patches` writes the suite as a kernel patch series (out/series/).
+# See README.md.
 #
 # Variables (all optional):
 #   KERNEL_SRC=DIR      your kernel tree (default: Debian's linux-source-7.3,
@@ -29,7 +30,7 @@
 
 export ARCH ACCEL KERNEL_SRC KERNEL_VERSION CARRIED_FIXES MUTANT JOBS CACHE_DIR FLAVOUR REPEAT BOOT_ONLY MUTANTS KERNEL_ARGS
 
-.PHONY: run check check-debug bench bisect install uninstall get-kernel help
+.PHONY: run check check-debug bench bisect install uninstall get-kernel patches help
 
 run:
 	@scripts/run $(FILTER)
@@ -48,6 +49,9 @@ bisect:
 
 get-kernel:
 	@scripts/get-kernel
+
+patches:
+	@scripts/patches
 
 install:
 	@scripts/install-suite "$(KERNEL_SRC)"

@@ -49,12 +49,12 @@
 #include <linux/mm_inline.h>
 #include <linux/mman.h>
 #include <linux/pagewalk.h>
+#include <linux/pgalloc.h>
 #include <linux/pgtable.h>
 #include <linux/rmap.h>
 #include <linux/sched/mm.h>
 #include <linux/swap.h>
 #include <linux/vmstat.h>
-#include <asm/pgalloc.h>
 #include <asm/tlbflush.h>
 
 #include "../internal.h"
@@ -791,7 +791,15 @@ static const struct mm_walk_ops lazyfree_wrprotect_ops = {
 };
 
 #if LAZYFREE_CAN_FAULT
-/* mremap(@from, @len, @len, MREMAP_MAYMOVE | MREMAP_FIXED, @to) */
+/*
+ * mremap(@from, @len, @len, MREMAP_MAYMOVE | MREMAP_FIXED, @to), as the
+ * test's own thread would make the call.  mm/mremap.c has no entry point
+ * but the syscall (do_mremap() is static), and what the test needs is
+ * exactly what a program gets: the PTEs moved by move_ptes(), the folio
+ * left where the fault put it.  Hence the syscall table, with the
+ * arguments in a pt_regs as the syscall entry code passes them; on x86_64
+ * only, where that calling convention is known to the suite.
+ */
 static long lazyfree_mremap(unsigned long from, unsigned long len,
 			    unsigned long to)
 {
@@ -1790,7 +1798,14 @@ static unsigned int lazyfree_repair_mm_ids(struct lazyfree_fixture *fx)
  * PTEs that map it.  A batch that ran past the end of the page table
  * dropped them for entries it did not own; when the rmap walk then met the
  * real entries it dropped them once more, below zero.  This reaches into
- * rmap's counters as a debugger would, and logs what it changed.
+ * rmap's counters as a debugger would, and logs what it changed: rmap has
+ * no call that sets a count (folio_add_anon_rmap_ptes() and
+ * folio_remove_rmap_ptes() only move counts that must already be right,
+ * and warn or free the folio when they are not), and a count left wrong
+ * would make the mm's teardown report "Bad page state" or free a mapped
+ * page, failing later tests for this one's bug.  Only a failing case
+ * (the kernel under test broke the counts) ever gets here with anything
+ * to change.
  */
 static void lazyfree_repair_folio(struct lazyfree_fixture *fx)
 {
