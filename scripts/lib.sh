@@ -39,21 +39,6 @@ suite_files() {
 	(cd "$REPO_ROOT/mm/tests" && ls -- *.c)
 }
 
-# suite_cases [ARCH]: the case names the suite must run on ARCH (default
-# um), from its KUNIT_CASE lines; those under "#if LAZYFREE_CAN_FAULT" run
-# on x86_64 only.
-suite_cases() {
-	awk -v arch="${1:-um}" '
-		/^#if LAZYFREE_CAN_FAULT/ { fault = 1; next }
-		/^#endif/ { fault = 0; next }
-		fault && arch != "x86_64" { next }
-		match($0, /^[[:space:]]*KUNIT_CASE[A-Z_]*\([a-z0-9_]*/) {
-			c = substr($0, RSTART, RLENGTH)
-			sub(/.*\(/, "", c)
-			print c
-		}' "$REPO_ROOT"/mm/tests/*.c
-}
-
 # suite_ms LOG...: the suite's in-kernel run time (ms) in each kernel log.
 suite_ms() {
 	sed -n "s/.*$SUITE: suite ran in \([0-9]*\) ms.*/\1/p" "$@"
