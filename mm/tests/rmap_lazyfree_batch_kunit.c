@@ -9,8 +9,9 @@
  * restores them when the unmap must abort.  The cases below build exactly
  * the layouts that matter (inside one page table, straddling a PMD at every
  * split point that matters, straddling a VMA end, partly mapped, with mixed
- * write bits, shared with a second mm over fork), for every folio order
- * below PMD_ORDER, redirty or pin the folio where the unmap must abort, let
+ * write bits, shared with a second mm over fork, alone in an mlocked or a
+ * droppable VMA), for every folio order below PMD_ORDER, redirty or pin
+ * the folio (or both) where the unmap must abort, let
  * reclaim unmap it (try_to_unmap() as shrink_folio_list() calls it,
  * reclaim_pages() as MADV_PAGEOUT and DAMON do, and MADV_PAGEOUT itself)
  * and check every PTE of every mm, the mapcounts, the refcount, the RSS
@@ -166,6 +167,26 @@ enum lazyfree_hole {
 };
 
 /**
+ * enum lazyfree_vma - what the folio's own VMA is
+ * @LAZYFREE_VMA_PLAIN: a plain private anonymous VMA, shared with the
+ *	rest of the test's mapping
+ * @LAZYFREE_VMA_MLOCKED: a VMA of exactly the folio's range with VM_LOCKED
+ *	set, the folio not mlocked: what mlock() of the range in two parts
+ *	leaves (each mlock_fixup() covers only part of the folio, so
+ *	mlock_vma_pages_range() skips it, and the two VMAs merge).  Reclaim
+ *	must unmap nothing and restore the missed mlock if it finds the folio
+ *	fully mapped in one page table
+ * @LAZYFREE_VMA_DROPPABLE: a VMA of exactly the folio's range with
+ *	VM_DROPPABLE set (MAP_DROPPABLE): the folio is discarded even when
+ *	redirtied (rows run only where VM_DROPPABLE exists)
+ */
+enum lazyfree_vma {
+	LAZYFREE_VMA_PLAIN,
+	LAZYFREE_VMA_MLOCKED,
+	LAZYFREE_VMA_DROPPABLE,
+};
+
+/**
  * enum lazyfree_trigger - what happens between MADV_FREE and reclaim
  * @LAZYFREE_CLEAN: nothing: the folio must be unmapped
  * @LAZYFREE_REDIRTY: a write to one PTE (a write fault): the batch holding
@@ -173,11 +194,16 @@ enum lazyfree_hole {
  * @LAZYFREE_PIN: an extra reference on one page (get_user_pages()): the
  *	first batch must abort; once the reference is dropped a second
  *	reclaim must unmap the folio
+ * @LAZYFREE_REDIRTY_PIN: both, on the same page, pinned first: the first
+ *	batch must abort; if it holds the redirtied PTE the folio must come
+ *	back dirty and swapbacked (whichever the kernel checks first), else
+ *	untouched
  */
 enum lazyfree_trigger {
 	LAZYFREE_CLEAN,
 	LAZYFREE_REDIRTY,
 	LAZYFREE_PIN,
+	LAZYFREE_REDIRTY_PIN,
 };
 
 /**
@@ -188,6 +214,7 @@ enum lazyfree_trigger {
  * @wrprotect: a PTE write-protected in the otherwise writable VMA
  * @softclean: the first of the PTEs, up to the last one, whose soft-dirty
  *	bit is cleared (rows only run with CONFIG_MEM_SOFT_DIRTY)
+ * @vma: the folio's own VMA, see &enum lazyfree_vma
  * @trigger: see &enum lazyfree_trigger
  * @at: the PTE @trigger acts on
  * @fork: share the folio with a second mm, copied by dup_mmap() as fork()
@@ -202,6 +229,7 @@ struct lazyfree_scenario {
 	enum lazyfree_hole hole;
 	enum lazyfree_pos wrprotect;
 	enum lazyfree_pos softclean;
+	enum lazyfree_vma vma;
 	enum lazyfree_trigger trigger;
 	enum lazyfree_pos at;
 	bool fork;
@@ -251,6 +279,7 @@ enum lazyfree_source {
  * @wrprotect: the write-protected PTE, or UINT_MAX
  * @softclean: PTEs from this one on have their soft-dirty bit cleared;
  *	UINT_MAX for none
+ * @vma: as in &struct lazyfree_scenario
  * @trigger: as in &struct lazyfree_scenario
  * @at: the PTE @trigger acts on, or UINT_MAX
  * @fork: as in &struct lazyfree_scenario
@@ -265,6 +294,7 @@ struct lazyfree_layout {
 	unsigned int hole_len;
 	unsigned int wrprotect;
 	unsigned int softclean;
+	enum lazyfree_vma vma;
 	enum lazyfree_trigger trigger;
 	unsigned int at;
 	bool fork;
@@ -331,11 +361,13 @@ struct lazyfree_fixture {
  *	same PFN, write bit as before); clear if the PTE must be none
  * @swapbacked: expected folio_test_swapbacked() (false while lazyfree)
  * @dirty: expected folio_test_dirty()
+ * @mlocked: expected folio_test_mlocked()
  */
 struct lazyfree_expect {
 	DECLARE_BITMAP(mapped, LAZYFREE_MAX_PAGES);
 	bool swapbacked;
 	bool dirty;
+	bool mlocked;
 };
 
 /**
@@ -897,18 +929,18 @@ static void lazyfree_fault_folio(struct lazyfree_fixture *fx, unsigned int order
 }
 
 /*
- * Split the folio's range at PTE @layout->split with a real vm_flags change
- * (MADV_DONTDUMP on the second part).  For the mlocked kind, then set
- * VM_LOCKED on the second VMA and account it, which is what mlock_fixup()
- * does to a range in which no folio lies entirely: mlock_vma_pages_range()
- * mlocks only folios fully inside the range (allow_mlock_munlock()), so
- * ours stays unmlocked.
+ * Give the folio's PTEs from @first on a VMA of their own, with a real
+ * vm_flags change (MADV_DONTDUMP on exactly that range), then set
+ * @vm_flags on it.  VM_LOCKED is also accounted, which is what
+ * mlock_fixup() does to a range in which no folio lies entirely:
+ * mlock_vma_pages_range() mlocks only folios fully inside the range it
+ * was given (allow_mlock_munlock()), so ours stays unmlocked.
  */
-static void lazyfree_split_vma(struct lazyfree_fixture *fx,
-			       const struct lazyfree_layout *layout)
+static void lazyfree_split_vma(struct lazyfree_fixture *fx, unsigned int first,
+			       vm_flags_t vm_flags)
 {
 	struct kunit *test = fx->test;
-	unsigned long start = lazyfree_page_addr(fx, layout->split);
+	unsigned long start = lazyfree_page_addr(fx, first);
 	unsigned long end = lazyfree_page_addr(fx, fx->nr_pages);
 	struct vm_area_struct *vma;
 	bool split;
@@ -920,9 +952,10 @@ static void lazyfree_split_vma(struct lazyfree_fixture *fx,
 	mmap_write_lock(fx->mm);
 	vma = vma_lookup(fx->mm, start);
 	split = vma && vma->vm_start == start && vma->vm_end == end;
-	if (split && layout->kind == LAZYFREE_VMA_STRADDLE_MLOCKED) {
-		vm_flags_set(vma, VM_LOCKED);
-		fx->mm->locked_vm += (end - start) >> PAGE_SHIFT;
+	if (split && vm_flags) {
+		vm_flags_set(vma, vm_flags);
+		if (vm_flags & VM_LOCKED)
+			fx->mm->locked_vm += (end - start) >> PAGE_SHIFT;
 	}
 	mmap_write_unlock(fx->mm);
 	KUNIT_ASSERT_TRUE_MSG(test, split, "no VMA [%#lx, %#lx) after the split",
@@ -1022,7 +1055,8 @@ static void lazyfree_isolate(struct lazyfree_fixture *fx)
  * the mTHP fault path would and makes it lazyfree as MADV_FREE would (or
  * lets the kernel do both and moves the folio into place, see
  * &enum lazyfree_source), zaps the layout's hole, write-protects its PTE,
- * clears soft-dirty bits, splits the VMA where the layout says, forks if it
+ * clears soft-dirty bits, splits the VMA where the layout says, gives the
+ * folio a VMA of its own if it says so (&enum lazyfree_vma), forks if it
  * says so, and finally isolates the folio from the LRU, as
  * shrink_folio_list() has it when it calls try_to_unmap().
  *
@@ -1064,9 +1098,14 @@ lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout
 		lazyfree_change_ptes(fx, layout->softclean,
 				     fx->nr_pages - layout->softclean,
 				     &lazyfree_softclean_ops);
-	if (layout->kind == LAZYFREE_VMA_STRADDLE ||
-	    layout->kind == LAZYFREE_VMA_STRADDLE_MLOCKED)
-		lazyfree_split_vma(fx, layout);
+	if (layout->kind == LAZYFREE_VMA_STRADDLE)
+		lazyfree_split_vma(fx, layout->split, 0);
+	if (layout->kind == LAZYFREE_VMA_STRADDLE_MLOCKED)
+		lazyfree_split_vma(fx, layout->split, VM_LOCKED);
+	if (layout->vma == LAZYFREE_VMA_MLOCKED)
+		lazyfree_split_vma(fx, 0, VM_LOCKED);
+	if (layout->vma == LAZYFREE_VMA_DROPPABLE)
+		lazyfree_split_vma(fx, 0, VM_DROPPABLE);
 	if (layout->fork)
 		lazyfree_fork(fx);
 	lazyfree_isolate(fx);
@@ -1333,35 +1372,66 @@ static bool lazyfree_batch_ends_before(const struct lazyfree_layout *l,
 	return i == l->wrprotect || i - 1 == l->wrprotect;
 }
 
+/* The first PTE of the batch that holds PTE @i. */
+static unsigned int lazyfree_batch_start(const struct lazyfree_layout *l,
+					 const struct lazyfree_fixture *fx,
+					 unsigned int i)
+{
+	while (i && !lazyfree_batch_ends_before(l, fx, i))
+		i--;
+	return i;
+}
+
 /*
  * The end state reclaim must leave, derived from the layout: the rmap walk
  * visits the VMAs and, within one, the PTEs in address order; an mlocked
- * VMA ends the walk untouched; @trigger aborts the batch it hits, which is
- * restored, and ends the walk.  Every PTE before that stays unmapped.
+ * VMA ends the walk untouched (and the folio is mlocked if the walk found
+ * it fully mapped in one page table); MADV_PAGEOUT leaves a folio mapped
+ * by two mms alone.  A pin aborts the first batch, a redirtied PTE the
+ * batch holding it (unless the VMA is droppable), and the abort ends the
+ * walk; every PTE before that stays unmapped.  The folio becomes dirty if
+ * the walk cleared the redirtied PTE, and swapbacked with it unless the
+ * VMA is droppable.
  */
 static void lazyfree_model(const struct lazyfree_layout *l,
 			   const struct lazyfree_fixture *fx,
 			   enum lazyfree_trigger trigger,
+			   enum lazyfree_entry entry,
 			   struct lazyfree_expect *exp)
 {
-	unsigned int i, keep_from = l->nr;
+	bool redirtied = trigger == LAZYFREE_REDIRTY ||
+			 trigger == LAZYFREE_REDIRTY_PIN;
+	bool droppable = l->vma == LAZYFREE_VMA_DROPPABLE;
+	unsigned int i, walk_end = l->nr, first = 0, dirty_batch = l->nr;
+	unsigned int keep_from;
+	bool cleared;
 
-	if (trigger == LAZYFREE_PIN) {
+	if (l->vma == LAZYFREE_VMA_MLOCKED ||
+	    (entry == LAZYFREE_MADV_PAGEOUT && l->fork))
+		walk_end = 0;
+	else if (l->kind == LAZYFREE_VMA_STRADDLE_MLOCKED)
+		walk_end = l->split;
+	while (first < l->nr && lazyfree_in_hole(l, first))
+		first++;
+	if (redirtied)
+		dirty_batch = lazyfree_batch_start(l, fx, l->at);
+
+	keep_from = walk_end;
+	if (trigger == LAZYFREE_PIN || trigger == LAZYFREE_REDIRTY_PIN)
 		keep_from = 0;
-	} else if (trigger == LAZYFREE_REDIRTY) {
-		keep_from = l->at;
-		while (keep_from && !lazyfree_batch_ends_before(l, fx, keep_from))
-			keep_from--;
-	}
-	if (l->kind == LAZYFREE_VMA_STRADDLE_MLOCKED)
-		keep_from = min(keep_from, l->split);
+	else if (trigger == LAZYFREE_REDIRTY && !droppable)
+		keep_from = min(keep_from, dirty_batch);
+	cleared = dirty_batch < walk_end &&
+		  (trigger == LAZYFREE_REDIRTY || dirty_batch == first);
 
 	memset(exp, 0, sizeof(*exp));
 	for (i = keep_from; i < l->nr; i++)
 		if (!lazyfree_in_hole(l, i))
 			__set_bit(i, exp->mapped);
-	exp->swapbacked = trigger == LAZYFREE_REDIRTY;
-	exp->dirty = trigger == LAZYFREE_REDIRTY;
+	exp->dirty = redirtied && cleared;
+	exp->swapbacked = exp->dirty && !droppable;
+	exp->mlocked = l->vma == LAZYFREE_VMA_MLOCKED && !l->hole_len &&
+		       l->kind == LAZYFREE_IN_TABLE;
 }
 
 /* ===== Checks ===== */
@@ -1541,8 +1611,9 @@ static void lazyfree_expect_folio(const struct lazyfree_fixture *fx,
 			    "folio_test_swapbacked()");
 	KUNIT_EXPECT_EQ_MSG(test, folio_test_dirty(folio), exp->dirty,
 			    "folio_test_dirty()");
-	KUNIT_EXPECT_FALSE_MSG(test, folio_test_mlocked(folio),
-			       "folio_test_mlocked(): the folio is not fully mapped in a VM_LOCKED VMA");
+	KUNIT_EXPECT_EQ_MSG(test, folio_test_mlocked(folio), exp->mlocked,
+			    "folio_test_mlocked(): the folio is %sfully mapped in one page table of a VM_LOCKED VMA",
+			    exp->mlocked ? "" : "not ");
 	KUNIT_EXPECT_EQ_MSG(test, folio_test_lru(folio), on_lru,
 			    "folio_test_lru()");
 	lazyfree_expect_data(fx);
@@ -1927,6 +1998,42 @@ static const struct lazyfree_scenario lazyfree_scenarios[] = {
 	{ .kind = LAZYFREE_IN_TABLE, .trigger = LAZYFREE_PIN,
 	  .at = LAZYFREE_POS_LAST, .fork = true },
 	/*
+	 * The folio alone in an mlocked VMA: nothing is unmapped, and the
+	 * folio is mlocked only if the walk found it fully mapped in one
+	 * page table.
+	 */
+	{ .kind = LAZYFREE_IN_TABLE, .vma = LAZYFREE_VMA_MLOCKED,
+	  .reclaim = true },
+	{ .kind = LAZYFREE_IN_TABLE, .vma = LAZYFREE_VMA_MLOCKED,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_IN_TABLE, .vma = LAZYFREE_VMA_MLOCKED,
+	  .hole = LAZYFREE_HOLE_MIDDLE, .min_order = 2, .reclaim = true },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .vma = LAZYFREE_VMA_MLOCKED, .reclaim = true },
+	/*
+	 * The folio alone in a droppable VMA: discarded even though
+	 * redirtied.  (Not through reclaim_pages(): shrink_folio_list()
+	 * keeps a dirty lazyfree folio it unmapped, for pageout() to refuse.)
+	 */
+	{ .kind = LAZYFREE_IN_TABLE, .vma = LAZYFREE_VMA_DROPPABLE },
+	{ .kind = LAZYFREE_IN_TABLE, .vma = LAZYFREE_VMA_DROPPABLE,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .vma = LAZYFREE_VMA_DROPPABLE, .trigger = LAZYFREE_REDIRTY,
+	  .at = LAZYFREE_POS_FIRST },
+	/*
+	 * Redirtied and pinned at once: the first batch aborts, and the
+	 * folio comes back swapbacked exactly when that batch held the
+	 * dirty PTE.
+	 */
+	{ .kind = LAZYFREE_IN_TABLE, .trigger = LAZYFREE_REDIRTY_PIN,
+	  .at = LAZYFREE_POS_FIRST, .reclaim = true },
+	{ .kind = LAZYFREE_IN_TABLE, .trigger = LAZYFREE_REDIRTY_PIN,
+	  .at = LAZYFREE_POS_LAST, .reclaim = true },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .trigger = LAZYFREE_REDIRTY_PIN, .at = LAZYFREE_POS_LAST,
+	  .reclaim = true },
+	/*
 	 * Mixed soft-dirty bits (CONFIG_MEM_SOFT_DIRTY only): batches split
 	 * where the bit changes, and an aborted batch comes back with each
 	 * PTE's bit as it was.
@@ -1948,9 +2055,11 @@ static const struct lazyfree_scenario lazyfree_scenarios[] = {
 /*
  * Which rows run through @entry: all through try_to_unmap(), those marked
  * through reclaim_pages(), and through MADV_PAGEOUT those it reclaims
- * whole: a folio it does not see whole in one walk of one page table (a
- * hole, a PMD or VMA end inside it) it splits, one mapped by two mms it
- * leaves alone.
+ * whole and those it must leave alone: a folio mapped by two mms (neither
+ * split nor reclaimed).  Not through MADV_PAGEOUT: a folio it does not see
+ * whole in one walk of one page table of one mm (a hole, a PMD or VMA end
+ * inside it), which it splits; an mlocked VMA, which it refuses (-EINVAL);
+ * a droppable VMA (as for reclaim_pages()).
  */
 static bool lazyfree_row_runs(const struct lazyfree_scenario *sc,
 			      enum lazyfree_entry entry)
@@ -1959,8 +2068,10 @@ static bool lazyfree_row_runs(const struct lazyfree_scenario *sc,
 	case LAZYFREE_RECLAIM_PAGES:
 		return sc->reclaim;
 	case LAZYFREE_MADV_PAGEOUT:
-		return sc->kind == LAZYFREE_IN_TABLE &&
-		       sc->hole == LAZYFREE_HOLE_NONE && !sc->fork;
+		if (sc->vma != LAZYFREE_VMA_PLAIN)
+			return false;
+		return sc->fork || (sc->kind == LAZYFREE_IN_TABLE &&
+				    sc->hole == LAZYFREE_HOLE_NONE);
 	default:
 		return true;
 	}
@@ -2015,6 +2126,7 @@ static void lazyfree_resolve(const struct lazyfree_scenario *sc,
 			sc->hole == LAZYFREE_HOLE_TAIL ? l->nr - quarter : 0;
 	l->wrprotect = lazyfree_pos_index(sc->wrprotect, l->nr);
 	l->softclean = lazyfree_pos_index(sc->softclean, l->nr);
+	l->vma = sc->vma;
 	l->trigger = sc->trigger;
 	l->at = lazyfree_pos_index(sc->at, l->nr);
 	l->fork = sc->fork;
@@ -2031,6 +2143,13 @@ static const char * const lazyfree_trigger_names[] = {
 	[LAZYFREE_CLEAN] = "",
 	[LAZYFREE_REDIRTY] = "_redirty",
 	[LAZYFREE_PIN] = "_pin",
+	[LAZYFREE_REDIRTY_PIN] = "_redirty_pin",
+};
+
+static const char * const lazyfree_vma_names[] = {
+	[LAZYFREE_VMA_PLAIN] = "",
+	[LAZYFREE_VMA_MLOCKED] = "_mlocked",
+	[LAZYFREE_VMA_DROPPABLE] = "_droppable",
 };
 
 /*
@@ -2058,6 +2177,8 @@ static void lazyfree_describe(struct kunit *test, const void *param,
 	if (l->softclean != UINT_MAX)
 		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n,
 			       "_softclean_%u", l->softclean);
+	n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "%s",
+		       lazyfree_vma_names[l->vma]);
 	if (l->fork)
 		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "_forked");
 	if (l->trigger != LAZYFREE_CLEAN)
@@ -2093,8 +2214,9 @@ static void lazyfree_add_layouts(struct lazyfree_layout *layouts,
 /*
  * Register the layouts a case runs as its parameter array: every row of
  * @table that runs through @entry (lazyfree_row_runs(); soft-dirty rows
- * only with CONFIG_MEM_SOFT_DIRTY) at every order, hand-built if
- * @hand_built, then faulted where the kernel can make the folio.
+ * only with CONFIG_MEM_SOFT_DIRTY, droppable ones only where VM_DROPPABLE
+ * exists) at every order, hand-built if @hand_built, then faulted where
+ * the kernel can make the folio.
  */
 static int lazyfree_register_layouts(struct kunit *test,
 				     const struct lazyfree_scenario *table,
@@ -2120,6 +2242,9 @@ static int lazyfree_register_layouts(struct kunit *test,
 				continue;
 			if (sc->softclean != LAZYFREE_POS_NONE &&
 			    !IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
+				continue;
+			if (sc->vma == LAZYFREE_VMA_DROPPABLE &&
+			    VM_DROPPABLE == VM_NONE)
 				continue;
 			lazyfree_add_layouts(layouts, &nr, sc, source);
 		}
@@ -2262,7 +2387,7 @@ static bool lazyfree_try_to_unmap_and_expect(struct lazyfree_fixture *fx,
 	exp = kunit_kzalloc(fx->test, sizeof(*exp), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(fx->test, exp);
 	lazyfree_try_to_unmap(fx);
-	lazyfree_model(l, fx, trigger, exp);
+	lazyfree_model(l, fx, trigger, LAZYFREE_TRY_TO_UNMAP, exp);
 	ok = lazyfree_expect_ptes(fx, exp);
 	ok = lazyfree_expect_canaries(fx) && ok;
 	lazyfree_expect_folio(fx, exp, 1, false);
@@ -2295,7 +2420,7 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 
 	exp = kunit_kzalloc(test, sizeof(*exp), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, exp);
-	lazyfree_model(l, fx, trigger, exp);
+	lazyfree_model(l, fx, trigger, entry, exp);
 	freed = bitmap_empty(exp->mapped, fx->nr_pages);
 
 	if (entry == LAZYFREE_MADV_PAGEOUT && fx->isolated)
@@ -2374,6 +2499,12 @@ static void lazyfree_run_scenario(struct kunit *test, enum lazyfree_entry entry)
 		fallthrough;
 	case LAZYFREE_CLEAN:
 		lazyfree_attempt(fx, l, l->trigger, entry);
+		break;
+	case LAZYFREE_REDIRTY_PIN:
+		pinned = lazyfree_pin(fx, l->at);
+		lazyfree_write_fault(fx, l->at);
+		lazyfree_attempt(fx, l, l->trigger, entry);
+		lazyfree_unpin(fx, pinned);
 		break;
 	case LAZYFREE_PIN:
 		pinned = lazyfree_pin(fx, l->at);
