@@ -55,6 +55,7 @@
 #include <linux/rmap.h>
 #include <linux/sched/mm.h>
 #include <linux/swap.h>
+#include <linux/uaccess.h>
 #include <linux/vmstat.h>
 #include <asm/tlbflush.h>
 
@@ -91,6 +92,9 @@
  * row, not megabytes.
  */
 #define LAZYFREE_MAX_REPORTS	4U
+
+/* Bytes at the start of each page the program reads back. */
+#define LAZYFREE_READ_BYTES	8
 
 /* try_to_unmap() flags shrink_folio_list() uses for a large folio. */
 #define LAZYFREE_TTU_FLAGS	(TTU_BATCH_FLUSH | TTU_SYNC)
@@ -1545,6 +1549,90 @@ static bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
 	return !lazyfree_diffs_end(&d, "PTEs differ");
 }
 
+/* Zap PTEs @first to @end - 1 again, VMA by VMA (they may be mlocked). */
+static void lazyfree_zap_range(struct lazyfree_fixture *fx, unsigned int first,
+			       unsigned int end)
+{
+	unsigned long addr = lazyfree_page_addr(fx, first);
+	unsigned long stop = lazyfree_page_addr(fx, end);
+	struct vm_area_struct *vma;
+
+	mmap_read_lock(fx->mm);
+	while (addr < stop) {
+		vma = vma_lookup(fx->mm, addr);
+		if (!vma)
+			break;
+		zap_vma_range(vma, addr, min(stop, vma->vm_end) - addr);
+		addr = min(stop, vma->vm_end);
+	}
+	mmap_read_unlock(fx->mm);
+}
+
+/*
+ * What the program reads through its own address (copy_from_user() of
+ * each page's first bytes in the test's mm; lazyfree_expect_data() checks
+ * every byte through the kernel's mapping): page i as the data written to
+ * it where bit i of @mapped is set; with @unmapped_too, every other page
+ * as zeros, MADV_FREE's contract once reclaim has dropped a page.  On
+ * x86_64 the read goes through the MMU, so a TLB entry left over from
+ * before the unmap shows there as the old data.  Reading a none PTE maps
+ * the shared zero page; those PTEs are zapped again, leaving the page
+ * tables as reclaim left them.
+ */
+static void lazyfree_expect_reads(struct lazyfree_fixture *fx,
+				  const unsigned long *mapped, bool unmapped_too)
+{
+	struct lazyfree_diffs d = { .test = fx->test };
+	unsigned int i, run = UINT_MAX;
+	u8 buf[LAZYFREE_READ_BYTES], want;
+	u8 *at;
+
+	for (i = 0; i <= fx->nr_pages; i++) {
+		bool map = i < fx->nr_pages && test_bit(i, mapped);
+
+		if (run != UINT_MAX && (map || i == fx->nr_pages)) {
+			lazyfree_zap_range(fx, run, i);
+			run = UINT_MAX;
+		}
+		if (i == fx->nr_pages || (!map && !unmapped_too))
+			continue;
+		if (!map && run == UINT_MAX)
+			run = i;
+		want = map ? lazyfree_pattern(i) : 0;
+		if (copy_from_user(buf, (void __user *)lazyfree_page_addr(fx, i),
+				   sizeof(buf))) {
+			if (lazyfree_diff(&d))
+				KUNIT_FAIL(fx->test, "page %u/%u: the program cannot read it",
+					   i, fx->nr_pages);
+			continue;
+		}
+		at = memchr_inv(buf, want, sizeof(buf));
+		if (at && lazyfree_diff(&d))
+			KUNIT_FAIL(fx->test,
+				   "page %u/%u: the program reads %#x at byte %td, expected %#x (%s)",
+				   i, fx->nr_pages, *at, at - buf, want,
+				   map ? "the data it wrote" :
+				   "zeros: the PTE is none; a stale TLB entry?");
+	}
+	/* Stale TLB entries must not outlive the case: the folio may go. */
+	if (lazyfree_diffs_end(&d, "pages read back wrong"))
+		flush_tlb_mm(fx->mm);
+}
+
+/* The pages mapped before an unmap attempt: all but the layout's hole. */
+static void lazyfree_expect_reads_before(struct lazyfree_fixture *fx,
+					 const struct lazyfree_layout *l)
+{
+	DECLARE_BITMAP(mapped, LAZYFREE_MAX_PAGES);
+	unsigned int i;
+
+	bitmap_zero(mapped, LAZYFREE_MAX_PAGES);
+	for (i = 0; i < l->nr; i++)
+		if (!lazyfree_in_hole(l, i))
+			__set_bit(i, mapped);
+	lazyfree_expect_reads(fx, mapped, false);
+}
+
 static void lazyfree_expect_data(const struct lazyfree_fixture *fx)
 {
 	struct lazyfree_diffs d = { .test = fx->test };
@@ -2386,10 +2474,13 @@ static bool lazyfree_try_to_unmap_and_expect(struct lazyfree_fixture *fx,
 
 	exp = kunit_kzalloc(fx->test, sizeof(*exp), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(fx->test, exp);
+	lazyfree_expect_reads_before(fx, l);
 	lazyfree_try_to_unmap(fx);
 	lazyfree_model(l, fx, trigger, LAZYFREE_TRY_TO_UNMAP, exp);
 	ok = lazyfree_expect_ptes(fx, exp);
 	ok = lazyfree_expect_canaries(fx) && ok;
+	if (ok)
+		lazyfree_expect_reads(fx, exp->mapped, true);
 	lazyfree_expect_folio(fx, exp, 1, false);
 	lazyfree_repair_ptes(fx);
 	lazyfree_repair_folio(fx);
@@ -2423,6 +2514,7 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 	lazyfree_model(l, fx, trigger, entry, exp);
 	freed = bitmap_empty(exp->mapped, fx->nr_pages);
 
+	lazyfree_expect_reads_before(fx, l);
 	if (entry == LAZYFREE_MADV_PAGEOUT && fx->isolated)
 		lazyfree_back_to_lru(fx);
 	lazyfree_snapshot(fx);
@@ -2452,6 +2544,8 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 	ok = lazyfree_expect_ptes(fx, exp);
 	ok = lazyfree_expect_canaries(fx) && ok;
 	if (!ok || freed) {
+		if (ok)
+			lazyfree_expect_reads(fx, exp->mapped, true);
 		lazyfree_repair_ptes(fx);
 		return ok;
 	}
@@ -2461,6 +2555,7 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 		return false;
 	lru_add_drain_all();
 	lazyfree_expect_folio(fx, exp, 1, true);
+	lazyfree_expect_reads(fx, exp->mapped, true);
 	lazyfree_repair_ptes(fx);
 	lazyfree_repair_folio(fx);
 	kunit_release_action(test, lazyfree_folio_put_action, fx->folio);
