@@ -219,6 +219,9 @@ enum lazyfree_trigger {
  * @softclean: the first of the PTEs, up to the last one, whose soft-dirty
  *	bit is cleared (rows only run with CONFIG_MEM_SOFT_DIRTY)
  * @vma: the folio's own VMA, see &enum lazyfree_vma
+ * @predirty: the folio is dirty (PG_dirty, as after a swap-in) and half its
+ *	PTEs clean and old before MADV_FREE; faulted folios only (the
+ *	hand-built one is made lazyfree by the fixture, not by MADV_FREE)
  * @trigger: see &enum lazyfree_trigger
  * @at: the PTE @trigger acts on
  * @fork: share the folio with a second mm, copied by dup_mmap() as fork()
@@ -234,6 +237,7 @@ struct lazyfree_scenario {
 	enum lazyfree_pos wrprotect;
 	enum lazyfree_pos softclean;
 	enum lazyfree_vma vma;
+	bool predirty;
 	enum lazyfree_trigger trigger;
 	enum lazyfree_pos at;
 	bool fork;
@@ -284,6 +288,7 @@ enum lazyfree_source {
  * @softclean: PTEs from this one on have their soft-dirty bit cleared;
  *	UINT_MAX for none
  * @vma: as in &struct lazyfree_scenario
+ * @predirty: as in &struct lazyfree_scenario
  * @trigger: as in &struct lazyfree_scenario
  * @at: the PTE @trigger acts on, or UINT_MAX
  * @fork: as in &struct lazyfree_scenario
@@ -299,6 +304,7 @@ struct lazyfree_layout {
 	unsigned int wrprotect;
 	unsigned int softclean;
 	enum lazyfree_vma vma;
+	bool predirty;
 	enum lazyfree_trigger trigger;
 	unsigned int at;
 	bool fork;
@@ -880,11 +886,16 @@ static unsigned long lazyfree_map_alone(struct kunit *test, unsigned long size)
  * that size), fill it, MADV_FREE it, and move it to fx->addr with mremap(),
  * into a page table installed with its canary.  The folio is faulted where
  * it is naturally aligned, as the fault path always places it: only the
- * move makes it straddle a PMD.
+ * move makes it straddle a PMD.  With @layout->predirty, the folio is
+ * dirty and the first half of its PTEs clean and old before MADV_FREE.
+ * MADV_FREE must leave the folio clean and every PTE clean and old.
  */
-static void lazyfree_fault_folio(struct lazyfree_fixture *fx, unsigned int order)
+static void lazyfree_fault_folio(struct lazyfree_fixture *fx,
+				 const struct lazyfree_layout *layout)
 {
+	unsigned int order = layout->order, i;
 	unsigned long size = PAGE_SIZE << order, from, pfn;
+	struct lazyfree_diffs d = { .test = fx->test };
 	struct kunit *test = fx->test;
 	struct folio *folio;
 	bool installed;
@@ -912,6 +923,17 @@ static void lazyfree_fault_folio(struct lazyfree_fixture *fx, unsigned int order
 	lazyfree_folios_made++;
 	lazyfree_fill(folio);
 
+	if (layout->predirty) {
+		folio_lock(folio);
+		folio_mark_dirty(folio);
+		folio_unlock(folio);
+		mmap_read_lock(fx->mm);
+		walk_page_range(fx->mm, from, from + size / 2, &lazyfree_clean_ops,
+				NULL);
+		flush_tlb_mm(fx->mm);
+		mmap_read_unlock(fx->mm);
+	}
+
 	/* MADV_FREE marks only a folio already on the LRU lazyfree. */
 	lru_add_drain_all();
 	ret = do_madvise(fx->mm, from, size, MADV_FREE);
@@ -919,6 +941,16 @@ static void lazyfree_fault_folio(struct lazyfree_fixture *fx, unsigned int order
 	lru_add_drain_all();
 	KUNIT_ASSERT_FALSE_MSG(test, folio_test_swapbacked(folio),
 			       "MADV_FREE left the folio swapbacked");
+	KUNIT_EXPECT_FALSE_MSG(test, folio_test_dirty(folio),
+			       "MADV_FREE left the folio dirty");
+	for (i = 0; i < fx->nr_pages; i++) {
+		pte = lazyfree_read_pte(fx->mm, from + i * PAGE_SIZE);
+		if ((pte_dirty(pte) || pte_young(pte)) && lazyfree_diff(&d))
+			KUNIT_FAIL(test,
+				   "PTE %u/%u after MADV_FREE: dirty %d, young %d, expected clean and old",
+				   i, fx->nr_pages, pte_dirty(pte), pte_young(pte));
+	}
+	lazyfree_diffs_end(&d, "PTEs not clean and old after MADV_FREE");
 
 	mmap_read_lock(fx->mm);
 	installed = lazyfree_install_table_pair(fx, fx->mm, 0);
@@ -1088,7 +1120,7 @@ lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout
 	fx->addr = lazyfree_folio_addr(base, layout);
 
 	if (layout->source == LAZYFREE_FAULTED) {
-		lazyfree_fault_folio(fx, layout->order);
+		lazyfree_fault_folio(fx, layout);
 	} else {
 		lazyfree_map_folio(fx, layout->order);
 		lazyfree_madv_free(fx);
@@ -2110,6 +2142,14 @@ static const struct lazyfree_scenario lazyfree_scenarios[] = {
 	  .vma = LAZYFREE_VMA_DROPPABLE, .trigger = LAZYFREE_REDIRTY,
 	  .at = LAZYFREE_POS_FIRST },
 	/*
+	 * Dirty before MADV_FREE (faulted folios only): MADV_FREE must clean
+	 * the folio and its PTEs, or reclaim keeps it.
+	 */
+	{ .kind = LAZYFREE_IN_TABLE, .predirty = true, .reclaim = true },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .predirty = true, .trigger = LAZYFREE_REDIRTY,
+	  .at = LAZYFREE_POS_LAST },
+	/*
 	 * Redirtied and pinned at once: the first batch aborts, and the
 	 * folio comes back swapbacked exactly when that batch held the
 	 * dirty PTE.
@@ -2215,6 +2255,7 @@ static void lazyfree_resolve(const struct lazyfree_scenario *sc,
 	l->wrprotect = lazyfree_pos_index(sc->wrprotect, l->nr);
 	l->softclean = lazyfree_pos_index(sc->softclean, l->nr);
 	l->vma = sc->vma;
+	l->predirty = sc->predirty;
 	l->trigger = sc->trigger;
 	l->at = lazyfree_pos_index(sc->at, l->nr);
 	l->fork = sc->fork;
@@ -2265,8 +2306,8 @@ static void lazyfree_describe(struct kunit *test, const void *param,
 	if (l->softclean != UINT_MAX)
 		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n,
 			       "_softclean_%u", l->softclean);
-	n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "%s",
-		       lazyfree_vma_names[l->vma]);
+	n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "%s%s",
+		       lazyfree_vma_names[l->vma], l->predirty ? "_predirty" : "");
 	if (l->fork)
 		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "_forked");
 	if (l->trigger != LAZYFREE_CLEAN)
@@ -2303,7 +2344,7 @@ static void lazyfree_add_layouts(struct lazyfree_layout *layouts,
  * Register the layouts a case runs as its parameter array: every row of
  * @table that runs through @entry (lazyfree_row_runs(); soft-dirty rows
  * only with CONFIG_MEM_SOFT_DIRTY, droppable ones only where VM_DROPPABLE
- * exists) at every order, hand-built if @hand_built, then faulted where
+ * exists, predirty ones only faulted) at every order, hand-built if @hand_built, then faulted where
  * the kernel can make the folio.
  */
 static int lazyfree_register_layouts(struct kunit *test,
@@ -2333,6 +2374,8 @@ static int lazyfree_register_layouts(struct kunit *test,
 				continue;
 			if (sc->vma == LAZYFREE_VMA_DROPPABLE &&
 			    VM_DROPPABLE == VM_NONE)
+				continue;
+			if (sc->predirty && source == LAZYFREE_HAND_BUILT)
 				continue;
 			lazyfree_add_layouts(layouts, &nr, sc, source);
 		}
