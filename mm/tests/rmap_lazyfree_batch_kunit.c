@@ -2132,8 +2132,11 @@ static const struct lazyfree_scenario lazyfree_scenarios[] = {
 	  .vma = LAZYFREE_VMA_MLOCKED, .reclaim = true },
 	/*
 	 * The folio alone in a droppable VMA: discarded even though
-	 * redirtied.  (Not through reclaim_pages(): shrink_folio_list()
-	 * keeps a dirty lazyfree folio it unmapped, for pageout() to refuse.)
+	 * redirtied.  Not through reclaim_pages(): shrink_folio_list() then
+	 * finds the unmapped folio dirty, pageout() refuses an anon folio
+	 * outside the swap cache, and reclaim reports it kept (0, PGLAZYFREED
+	 * unchanged) although no PTE maps it (the putback frees it): nothing
+	 * the test may look at.
 	 */
 	{ .kind = LAZYFREE_IN_TABLE, .vma = LAZYFREE_VMA_DROPPABLE },
 	{ .kind = LAZYFREE_IN_TABLE, .vma = LAZYFREE_VMA_DROPPABLE,
