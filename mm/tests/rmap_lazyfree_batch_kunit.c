@@ -49,7 +49,9 @@
 #include <linux/mm.h>
 #include <linux/mm_inline.h>
 #include <linux/mman.h>
+#include <linux/page_owner.h>
 #include <linux/pagewalk.h>
+#include <linux/pgalloc_tag.h>
 #include <linux/pgalloc.h>
 #include <linux/pgtable.h>
 #include <linux/rmap.h>
@@ -191,6 +193,28 @@ enum lazyfree_vma {
 };
 
 /**
+ * enum lazyfree_neighbour - another folio mapped next to the test folio
+ * @LAZYFREE_NEIGHBOUR_NONE: none: the PTEs around the folio are empty
+ * @LAZYFREE_NEIGHBOUR_AFTER: a folio of the same order right after it in
+ *	the same page table, its first page physically right after the test
+ *	folio's last one, so that its PTEs continue the test folio's PFNs: as
+ *	two mTHPs faulted in one after the other often are.  It is in use
+ *	(dirty, young, swapbacked: not MADV_FREE'd), and only the folio's
+ *	end may stop a batch there
+ * @LAZYFREE_NEIGHBOUR_BEFORE: the same right before the test folio, which
+ *	then starts n pages into its page table
+ *
+ * Either way the neighbour must come out of reclaim untouched: every PTE,
+ * count and flag as before.  Hand-built folios only (the fault path does
+ * not promise adjacent PFNs).
+ */
+enum lazyfree_neighbour {
+	LAZYFREE_NEIGHBOUR_NONE,
+	LAZYFREE_NEIGHBOUR_AFTER,
+	LAZYFREE_NEIGHBOUR_BEFORE,
+};
+
+/**
  * enum lazyfree_trigger - what happens between MADV_FREE and reclaim
  * @LAZYFREE_CLEAN: nothing: the folio must be unmapped
  * @LAZYFREE_REDIRTY: a write to one PTE (a write fault): the batch holding
@@ -219,6 +243,7 @@ enum lazyfree_trigger {
  * @softclean: the first of the PTEs, up to the last one, whose soft-dirty
  *	bit is cleared (rows only run with CONFIG_MEM_SOFT_DIRTY)
  * @vma: the folio's own VMA, see &enum lazyfree_vma
+ * @neighbour: a folio mapped next to it, see &enum lazyfree_neighbour
  * @predirty: the folio is dirty (PG_dirty, as after a swap-in) and half its
  *	PTEs clean and old before MADV_FREE; faulted folios only (the
  *	hand-built one is made lazyfree by the fixture, not by MADV_FREE)
@@ -237,6 +262,7 @@ struct lazyfree_scenario {
 	enum lazyfree_pos wrprotect;
 	enum lazyfree_pos softclean;
 	enum lazyfree_vma vma;
+	enum lazyfree_neighbour neighbour;
 	bool predirty;
 	enum lazyfree_trigger trigger;
 	enum lazyfree_pos at;
@@ -288,6 +314,7 @@ enum lazyfree_source {
  * @softclean: PTEs from this one on have their soft-dirty bit cleared;
  *	UINT_MAX for none
  * @vma: as in &struct lazyfree_scenario
+ * @neighbour: as in &struct lazyfree_scenario
  * @predirty: as in &struct lazyfree_scenario
  * @trigger: as in &struct lazyfree_scenario
  * @at: the PTE @trigger acts on, or UINT_MAX
@@ -304,6 +331,7 @@ struct lazyfree_layout {
 	unsigned int wrprotect;
 	unsigned int softclean;
 	enum lazyfree_vma vma;
+	enum lazyfree_neighbour neighbour;
 	bool predirty;
 	enum lazyfree_trigger trigger;
 	unsigned int at;
@@ -338,6 +366,10 @@ struct lazyfree_layout {
  * @canaries: per mm, the page that follows @tables in physical memory
  * @canary_want: per mm, what the canary must hold after the unmap: a copy
  *	of the next page table, taken right before it
+ * @neighbour: the folio mapped next to @folio (&enum lazyfree_neighbour),
+ *	or NULL; its PTEs are the only references to it
+ * @neighbour_addr: user address of its first page
+ * @neighbour_orig: its PTEs as they were right before the unmap under test
  *
  * Built by lazyfree_fixture_create(); everything it sets up is undone by
  * KUnit resources and by the teardown of @mm, even when a case fails
@@ -363,6 +395,9 @@ struct lazyfree_fixture {
 	struct page *tables[LAZYFREE_MAX_MMS];
 	struct page *canaries[LAZYFREE_MAX_MMS];
 	pte_t canary_want[LAZYFREE_MAX_MMS][PTRS_PER_PTE];
+	struct folio *neighbour;
+	unsigned long neighbour_addr;
+	pte_t neighbour_orig[LAZYFREE_MAX_PAGES];
 };
 
 /**
@@ -633,18 +668,20 @@ static unsigned long lazyfree_folio_addr(unsigned long base,
 {
 	if (layout->kind == LAZYFREE_PMD_STRADDLE)
 		return base + PMD_SIZE - layout->split * PAGE_SIZE;
+	if (layout->neighbour == LAZYFREE_NEIGHBOUR_BEFORE)
+		return base + layout->nr * PAGE_SIZE;
 	return base;
 }
 
-/* Fill page i of @folio with lazyfree_pattern(i). */
-static void lazyfree_fill(struct folio *folio)
+/* Fill page i of @folio with lazyfree_pattern(@first + i). */
+static void lazyfree_fill(struct folio *folio, unsigned int first)
 {
 	unsigned int i;
 
 	for (i = 0; i < folio_nr_pages(folio); i++) {
 		void *kaddr = kmap_local_folio(folio, i * PAGE_SIZE);
 
-		memset(kaddr, lazyfree_pattern(i), PAGE_SIZE);
+		memset(kaddr, lazyfree_pattern(first + i), PAGE_SIZE);
 		kunmap_local(kaddr);
 	}
 }
@@ -653,23 +690,47 @@ static void lazyfree_fill(struct folio *folio)
  * Install a PTE as do_anonymous_page() would, with set_ptes(nr = 1): the
  * fixture must not depend on set_ptes(nr > 1), which is under test too.
  */
+static void lazyfree_install_page(struct mm_walk *walk, struct folio *folio,
+				  unsigned int i, unsigned long addr, pte_t *ptep)
+{
+	struct vm_area_struct *vma = walk->vma;
+	pte_t pte = pte_sw_mkyoung(folio_mk_pte(folio, vma->vm_page_prot));
+
+	if (vma->vm_flags & VM_WRITE)
+		pte = pte_mkwrite(pte_mkdirty(pte), vma);
+	set_ptes(walk->mm, addr, ptep, pte_advance_pfn(pte, i), 1);
+	update_mmu_cache_range(NULL, vma, addr, ptep, 1);
+}
+
 static int lazyfree_install_pte(pte_t *ptep, unsigned long addr,
 				unsigned long next, struct mm_walk *walk)
 {
 	struct lazyfree_fixture *fx = walk->private;
-	struct vm_area_struct *vma = walk->vma;
-	pte_t pte = pte_sw_mkyoung(folio_mk_pte(fx->folio, vma->vm_page_prot));
 
-	if (vma->vm_flags & VM_WRITE)
-		pte = pte_mkwrite(pte_mkdirty(pte), vma);
-	pte = pte_advance_pfn(pte, lazyfree_walk_page_index(walk, addr));
-	set_ptes(fx->mm, addr, ptep, pte, 1);
-	update_mmu_cache_range(NULL, vma, addr, ptep, 1);
+	lazyfree_install_page(walk, fx->folio,
+			      lazyfree_walk_page_index(walk, addr), addr, ptep);
 	return 0;
 }
 
 static const struct mm_walk_ops lazyfree_install_ops = {
 	.pte_entry = lazyfree_install_pte,
+	.walk_lock = PGWALK_RDLOCK,
+};
+
+static int lazyfree_install_neighbour_pte(pte_t *ptep, unsigned long addr,
+					  unsigned long next,
+					  struct mm_walk *walk)
+{
+	struct lazyfree_fixture *fx = walk->private;
+
+	lazyfree_install_page(walk, fx->neighbour,
+			      (addr - fx->neighbour_addr) >> PAGE_SHIFT, addr,
+			      ptep);
+	return 0;
+}
+
+static const struct mm_walk_ops lazyfree_install_neighbour_ops = {
+	.pte_entry = lazyfree_install_neighbour_pte,
 	.walk_lock = PGWALK_RDLOCK,
 };
 
@@ -707,15 +768,87 @@ static bool lazyfree_install_ptes(struct lazyfree_fixture *fx,
 }
 
 /*
+ * Allocate the test folio and its neighbour (&enum lazyfree_neighbour) of
+ * the layout's order from one block of twice the size, so that the pages
+ * of one follow those of the other in physical memory: the block is split
+ * in two as split_page() splits one (page owner and allocation tag), and
+ * each half made a large rmappable folio as the page allocator makes one.
+ * The neighbour is charged, filled and uptodate in fx->neighbour.  Returns
+ * the test folio, or NULL with nothing allocated.
+ */
+static struct folio *lazyfree_alloc_pair(struct lazyfree_fixture *fx,
+					 const struct lazyfree_layout *l)
+{
+	bool after = l->neighbour == LAZYFREE_NEIGHBOUR_AFTER;
+	struct folio *halves[2];
+	struct page *page;
+
+	page = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, l->order + 1);
+	if (!page)
+		return NULL;
+	split_page_owner(page, l->order + 1, l->order);
+	pgalloc_tag_split(page_folio(page), l->order + 1, l->order);
+	set_page_refcounted(page + l->nr);
+	prep_compound_page(page, l->order);
+	prep_compound_page(page + l->nr, l->order);
+	halves[0] = page_rmappable_folio(page);
+	halves[1] = page_rmappable_folio(page + l->nr);
+	if (mem_cgroup_charge(halves[after], fx->mm, GFP_KERNEL)) {
+		folio_put(halves[0]);
+		folio_put(halves[1]);
+		return NULL;
+	}
+	fx->neighbour = halves[after];
+	lazyfree_fill(fx->neighbour, l->nr);
+	__folio_mark_uptodate(fx->neighbour);
+	return halves[!after];
+}
+
+/*
+ * Map the neighbour as lazyfree_install_ptes() maps the folio, in the page
+ * table that holds the folio's PTEs already.  Its pages count in the mm's
+ * RSS base.
+ */
+static void lazyfree_install_neighbour(struct lazyfree_fixture *fx,
+				       struct vm_area_struct *vma)
+{
+	struct folio *folio = fx->neighbour;
+	unsigned int nr = folio_nr_pages(folio);
+
+	folio_ref_add(folio, nr - 1);
+	folio_add_new_anon_rmap(folio, vma, fx->neighbour_addr, RMAP_EXCLUSIVE);
+	folio_add_lru_vma(folio, vma);
+	walk_page_range(fx->mm, fx->neighbour_addr,
+			fx->neighbour_addr + nr * PAGE_SIZE,
+			&lazyfree_install_neighbour_ops, fx);
+	add_mm_counter(fx->mm, MM_ANONPAGES, nr);
+	fx->rss_base[0] += nr;
+}
+
+/* Drop a folio that was never mapped, and the neighbour if there is one. */
+static void lazyfree_put_unmapped(struct lazyfree_fixture *fx,
+				  struct folio *folio)
+{
+	folio_put(folio);
+	if (fx->neighbour)
+		folio_put(fx->neighbour);
+	fx->neighbour = NULL;
+}
+
+/*
  * Allocate the folio and map it at fx->addr the way the mTHP fault path
  * does: anon_vma_prepare(), vma_alloc_folio(order), mem_cgroup_charge(),
  * uptodate, one reference per PTE, folio_add_new_anon_rmap(RMAP_EXCLUSIVE),
  * folio_add_lru_vma(), dirty young PTEs, MM_ANONPAGES, the mTHP
  * anon_fault_alloc counter.  Page i is filled with lazyfree_pattern(i).
+ * With a neighbour, both come from lazyfree_alloc_pair() and the neighbour
+ * is mapped the same way after the folio.
  */
-static void lazyfree_map_folio(struct lazyfree_fixture *fx, unsigned int order)
+static void lazyfree_map_folio(struct lazyfree_fixture *fx,
+			       const struct lazyfree_layout *l)
 {
 	struct kunit *test = fx->test;
+	unsigned int order = l->order;
 	struct vm_area_struct *vma;
 	struct folio *folio;
 	bool mapped;
@@ -727,18 +860,21 @@ static void lazyfree_map_folio(struct lazyfree_fixture *fx, unsigned int order)
 		KUNIT_FAIL_AND_ABORT(test, "no anon_vma for %#lx", fx->addr);
 	}
 
-	folio = vma_alloc_folio(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, order,
-				vma, fx->addr);
+	if (l->neighbour == LAZYFREE_NEIGHBOUR_NONE)
+		folio = vma_alloc_folio(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN,
+					order, vma, fx->addr);
+	else
+		folio = lazyfree_alloc_pair(fx, l);
 	if (!folio) {
 		mmap_read_unlock(fx->mm);
 		KUNIT_FAIL_AND_ABORT(test, "no order-%u folio", order);
 	}
 	if (mem_cgroup_charge(folio, fx->mm, GFP_KERNEL)) {
 		mmap_read_unlock(fx->mm);
-		folio_put(folio);
+		lazyfree_put_unmapped(fx, folio);
 		KUNIT_FAIL_AND_ABORT(test, "cannot charge the order-%u folio", order);
 	}
-	lazyfree_fill(folio);
+	lazyfree_fill(folio, 0);
 	__folio_mark_uptodate(folio);
 
 	fx->folio = folio;
@@ -746,9 +882,11 @@ static void lazyfree_map_folio(struct lazyfree_fixture *fx, unsigned int order)
 	lazyfree_folios_made++;
 	fx->rss_base[0] = get_mm_counter(fx->mm, MM_ANONPAGES);
 	mapped = lazyfree_install_ptes(fx, vma);
+	if (mapped && fx->neighbour)
+		lazyfree_install_neighbour(fx, vma);
 	mmap_read_unlock(fx->mm);
 	if (!mapped) {
-		folio_put(folio);
+		lazyfree_put_unmapped(fx, folio);
 		fx->folio = NULL;
 		KUNIT_FAIL_AND_ABORT(test, "no page table for %#lx", fx->addr);
 	}
@@ -921,7 +1059,7 @@ static void lazyfree_fault_folio(struct lazyfree_fixture *fx,
 	fx->folio = folio;
 	fx->pfn = pfn;
 	lazyfree_folios_made++;
-	lazyfree_fill(folio);
+	lazyfree_fill(folio, 0);
 
 	if (layout->predirty) {
 		folio_lock(folio);
@@ -1108,6 +1246,11 @@ lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout
 	unsigned long base;
 
 	KUNIT_ASSERT_LE(test, layout->nr, LAZYFREE_MAX_PAGES);
+	KUNIT_ASSERT_TRUE_MSG(test, layout->neighbour == LAZYFREE_NEIGHBOUR_NONE ||
+			      (layout->kind == LAZYFREE_IN_TABLE &&
+			       layout->source == LAZYFREE_HAND_BUILT &&
+			       2 * layout->nr <= PTRS_PER_PTE),
+			      "a neighbour needs a hand-built folio with room for both in one page table");
 	fx = kunit_kzalloc(test, sizeof(*fx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, fx);
 	fx->test = test;
@@ -1118,11 +1261,13 @@ lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout
 	fx->mms[0] = fx->mm;
 	fx->nr_mms = 1;
 	fx->addr = lazyfree_folio_addr(base, layout);
+	fx->neighbour_addr = layout->neighbour == LAZYFREE_NEIGHBOUR_AFTER ?
+			     fx->addr + layout->nr * PAGE_SIZE : base;
 
 	if (layout->source == LAZYFREE_FAULTED) {
 		lazyfree_fault_folio(fx, layout);
 	} else {
-		lazyfree_map_folio(fx, layout->order);
+		lazyfree_map_folio(fx, layout);
 		lazyfree_madv_free(fx);
 	}
 	if (layout->hole_len)
@@ -1487,10 +1632,41 @@ static const struct mm_walk_ops lazyfree_save_ops = {
 	.walk_lock = PGWALK_RDLOCK,
 };
 
+/*
+ * Map the neighbour's page table and lock it; its PTEs are then at
+ * the returned pointer (NULL if the table is gone).  The caller holds the
+ * mmap lock.
+ */
+static pte_t *lazyfree_neighbour_ptes(struct lazyfree_fixture *fx,
+				      spinlock_t **ptl)
+{
+	return lazyfree_pte_lock(fx->mm, fx->neighbour_addr, false, ptl);
+}
+
+/* Record the neighbour's PTEs, if there is one. */
+static void lazyfree_save_neighbour(struct lazyfree_fixture *fx)
+{
+	spinlock_t *ptl;	/* the neighbour's PTE table lock */
+	unsigned int i;
+	pte_t *ptep;
+
+	if (!fx->neighbour)
+		return;
+	mmap_read_lock(fx->mm);
+	ptep = lazyfree_neighbour_ptes(fx, &ptl);
+	for (i = 0; ptep && i < folio_nr_pages(fx->neighbour); i++)
+		fx->neighbour_orig[i] = ptep_get(ptep + i);
+	if (ptep)
+		pte_unmap_unlock(ptep, ptl);
+	mmap_read_unlock(fx->mm);
+	KUNIT_ASSERT_NOT_NULL_MSG(fx->test, ptep, "the neighbour has no page table");
+}
+
 /* Right before an unmap: record every PTE, arm the canaries. */
 static void lazyfree_snapshot(struct lazyfree_fixture *fx)
 {
 	lazyfree_walk_mms(fx, &lazyfree_save_ops);
+	lazyfree_save_neighbour(fx);
 	lazyfree_arm_canaries(fx);
 }
 
@@ -1679,6 +1855,81 @@ static void lazyfree_expect_data(const struct lazyfree_fixture *fx)
 		kunmap_local(kaddr);
 	}
 	lazyfree_diffs_end(&d, "pages' data changed");
+}
+
+/*
+ * The neighbour's PTEs after an unmap attempt, each as it was bit for bit
+ * (nothing but the test touches the neighbour's pages); the first
+ * LAZYFREE_MAX_REPORTS differences reported one by one.  A changed PTE is
+ * put back while the neighbour's mapcount shows its accounting intact, so
+ * that the mm tears down cleanly.
+ */
+static void lazyfree_expect_neighbour_ptes(struct lazyfree_fixture *fx)
+{
+	struct lazyfree_diffs d = { .test = fx->test };
+	struct folio *folio = fx->neighbour;
+	unsigned int i, nr = folio_nr_pages(folio);
+	bool repair = folio_mapcount(folio) == nr;
+	spinlock_t *ptl;	/* the neighbour's PTE table lock */
+	pte_t *ptep;
+
+	mmap_read_lock(fx->mm);
+	ptep = lazyfree_neighbour_ptes(fx, &ptl);
+	for (i = 0; ptep && i < nr; i++) {
+		pte_t pte = ptep_get(ptep + i), was = fx->neighbour_orig[i];
+
+		if (pte_same(pte, was))
+			continue;
+		if (lazyfree_diff(&d))
+			KUNIT_FAIL(fx->test,
+				   "neighbour PTE %u/%u: %#llx (pfn %#lx), was %#llx (pfn %#lx) before the unmap",
+				   i, nr, (u64)pte_val(pte), pte_pfn(pte),
+				   (u64)pte_val(was), pte_pfn(was));
+		if (repair)
+			set_pte_at(fx->mm, fx->neighbour_addr + i * PAGE_SIZE,
+				   ptep + i, was);
+	}
+	if (ptep)
+		pte_unmap_unlock(ptep, ptl);
+	if (d.nr)
+		flush_tlb_mm(fx->mm);
+	mmap_read_unlock(fx->mm);
+	KUNIT_EXPECT_NOT_NULL_MSG(fx->test, ptep, "the neighbour's page table is gone");
+	lazyfree_diffs_end(&d, "neighbour PTEs differ");
+}
+
+/*
+ * After an unmap attempt, the neighbour (if any) as the fixture made it:
+ * its PTEs, mapcount, references (one per PTE), flags and data.
+ */
+static void lazyfree_expect_neighbour(struct lazyfree_fixture *fx)
+{
+	struct lazyfree_diffs d = { .test = fx->test };
+	struct folio *folio = fx->neighbour;
+	struct kunit *test = fx->test;
+	unsigned int i, nr;
+
+	if (!folio)
+		return;
+	nr = folio_nr_pages(folio);
+	lazyfree_expect_neighbour_ptes(fx);
+	KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(folio), nr,
+			    "neighbour's folio_mapcount()");
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), nr,
+			    "neighbour's folio_ref_count(): one per PTE");
+	KUNIT_EXPECT_TRUE_MSG(test, folio_test_swapbacked(folio),
+			      "neighbour's folio_test_swapbacked()");
+	KUNIT_EXPECT_FALSE_MSG(test, folio_test_dirty(folio),
+			       "neighbour's folio_test_dirty(): its dirt is in its PTEs");
+	for (i = 0; i < nr; i++) {
+		void *kaddr = kmap_local_folio(folio, i * PAGE_SIZE);
+
+		if (memchr_inv(kaddr, lazyfree_pattern(fx->nr_pages + i), PAGE_SIZE) &&
+		    lazyfree_diff(&d))
+			KUNIT_FAIL(test, "data of neighbour page %u changed", i);
+		kunmap_local(kaddr);
+	}
+	lazyfree_diffs_end(&d, "neighbour pages' data changed");
 }
 
 /* Per-page mapcounts, where the kernel keeps them (CONFIG_PAGE_MAPCOUNT). */
@@ -2153,6 +2404,18 @@ static const struct lazyfree_scenario lazyfree_scenarios[] = {
 	  .predirty = true, .trigger = LAZYFREE_REDIRTY,
 	  .at = LAZYFREE_POS_LAST },
 	/*
+	 * The next mTHP right after (before) the folio, in use, its PFNs
+	 * continuing (preceding) the folio's: only the folio's end stops the
+	 * batch, the neighbour comes out untouched, and an aborted batch
+	 * restores the folio's PTEs and no more.
+	 */
+	{ .kind = LAZYFREE_IN_TABLE, .neighbour = LAZYFREE_NEIGHBOUR_AFTER,
+	  .reclaim = true },
+	{ .kind = LAZYFREE_IN_TABLE, .neighbour = LAZYFREE_NEIGHBOUR_BEFORE,
+	  .reclaim = true },
+	{ .kind = LAZYFREE_IN_TABLE, .neighbour = LAZYFREE_NEIGHBOUR_AFTER,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST },
+	/*
 	 * Redirtied and pinned at once: the first batch aborts, and the
 	 * folio comes back swapbacked exactly when that batch held the
 	 * dirty PTE.
@@ -2258,6 +2521,7 @@ static void lazyfree_resolve(const struct lazyfree_scenario *sc,
 	l->wrprotect = lazyfree_pos_index(sc->wrprotect, l->nr);
 	l->softclean = lazyfree_pos_index(sc->softclean, l->nr);
 	l->vma = sc->vma;
+	l->neighbour = sc->neighbour;
 	l->predirty = sc->predirty;
 	l->trigger = sc->trigger;
 	l->at = lazyfree_pos_index(sc->at, l->nr);
@@ -2276,6 +2540,12 @@ static const char * const lazyfree_trigger_names[] = {
 	[LAZYFREE_REDIRTY] = "_redirty",
 	[LAZYFREE_PIN] = "_pin",
 	[LAZYFREE_REDIRTY_PIN] = "_redirty_pin",
+};
+
+static const char * const lazyfree_neighbour_names[] = {
+	[LAZYFREE_NEIGHBOUR_NONE] = "",
+	[LAZYFREE_NEIGHBOUR_AFTER] = "_neighbour_after",
+	[LAZYFREE_NEIGHBOUR_BEFORE] = "_neighbour_before",
 };
 
 static const char * const lazyfree_vma_names[] = {
@@ -2309,8 +2579,10 @@ static void lazyfree_describe(struct kunit *test, const void *param,
 	if (l->softclean != UINT_MAX)
 		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n,
 			       "_softclean_%u", l->softclean);
-	n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "%s%s",
-		       lazyfree_vma_names[l->vma], l->predirty ? "_predirty" : "");
+	n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "%s%s%s",
+		       lazyfree_vma_names[l->vma],
+		       lazyfree_neighbour_names[l->neighbour],
+		       l->predirty ? "_predirty" : "");
 	if (l->fork)
 		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "_forked");
 	if (l->trigger != LAZYFREE_CLEAN)
@@ -2347,7 +2619,8 @@ static void lazyfree_add_layouts(struct lazyfree_layout *layouts,
  * Register the layouts a case runs as its parameter array: every row of
  * @table that runs through @entry (lazyfree_row_runs(); soft-dirty rows
  * only with CONFIG_MEM_SOFT_DIRTY, droppable ones only where VM_DROPPABLE
- * exists, predirty ones only faulted) at every order, hand-built if @hand_built, then faulted where
+ * exists, predirty ones only faulted, those with a neighbour only
+ * hand-built) at every order, hand-built if @hand_built, then faulted where
  * the kernel can make the folio.
  */
 static int lazyfree_register_layouts(struct kunit *test,
@@ -2379,6 +2652,9 @@ static int lazyfree_register_layouts(struct kunit *test,
 			    VM_DROPPABLE == VM_NONE)
 				continue;
 			if (sc->predirty && source == LAZYFREE_HAND_BUILT)
+				continue;
+			if (sc->neighbour != LAZYFREE_NEIGHBOUR_NONE &&
+			    source == LAZYFREE_FAULTED)
 				continue;
 			lazyfree_add_layouts(layouts, &nr, sc, source);
 		}
@@ -2525,6 +2801,7 @@ static bool lazyfree_try_to_unmap_and_expect(struct lazyfree_fixture *fx,
 	lazyfree_model(l, fx, trigger, LAZYFREE_TRY_TO_UNMAP, exp);
 	ok = lazyfree_expect_ptes(fx, exp);
 	ok = lazyfree_expect_canaries(fx) && ok;
+	lazyfree_expect_neighbour(fx);
 	if (ok)
 		lazyfree_expect_reads(fx, exp->mapped, true);
 	lazyfree_expect_folio(fx, exp, 1, false);
@@ -2589,6 +2866,7 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 			    l->order);
 	ok = lazyfree_expect_ptes(fx, exp);
 	ok = lazyfree_expect_canaries(fx) && ok;
+	lazyfree_expect_neighbour(fx);
 	if (!ok || freed) {
 		if (ok)
 			lazyfree_expect_reads(fx, exp->mapped, true);
