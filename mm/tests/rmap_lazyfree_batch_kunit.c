@@ -338,6 +338,44 @@ struct lazyfree_layout {
 	bool fork;
 };
 
+#if LAZYFREE_CAN_FAULT
+/**
+ * enum lazyfree_cut - a madvise() range that cuts a faulted folio of n
+ *	pages: the pages of the folio it covers are freed (MADV_FREE) or
+ *	reclaimed (MADV_PAGEOUT), the others must keep their data and stay
+ *	mapped, so the folio is split (7.3 splits an exclusive one)
+ * @LAZYFREE_CUT_HEAD_OFF: pages 1 to n-1: one page into the folio to its end
+ * @LAZYFREE_CUT_TAIL_OFF: pages 0 to n-2: one page short of its end
+ * @LAZYFREE_CUT_INTO_HEAD: the page before the folio (none) and page 0
+ * @LAZYFREE_CUT_PAST_TAIL: page n-1 and the page after the folio (none)
+ */
+enum lazyfree_cut {
+	LAZYFREE_CUT_HEAD_OFF,
+	LAZYFREE_CUT_TAIL_OFF,
+	LAZYFREE_CUT_INTO_HEAD,
+	LAZYFREE_CUT_PAST_TAIL,
+};
+
+/**
+ * struct lazyfree_cut_layout - one parameter of madv_cut_scenarios
+ * @order: folio order
+ * @advice: MADV_FREE of the folio in use, or MADV_PAGEOUT of the folio
+ *	made lazyfree whole by MADV_FREE
+ * @cut: the range, see &enum lazyfree_cut
+ * @first: the range's first page, counted from the folio's first (-1: the
+ *	page before it)
+ * @end: the page after the range's last (n + 1: past the page after the
+ *	folio)
+ */
+struct lazyfree_cut_layout {
+	unsigned int order;
+	int advice;
+	enum lazyfree_cut cut;
+	int first;
+	int end;
+};
+#endif
+
 /**
  * struct lazyfree_fixture - a lazyfree large anon folio mapped in a test mm
  * @test: the test that owns the fixture
@@ -1018,25 +1056,17 @@ static unsigned long lazyfree_map_alone(struct kunit *test, unsigned long size)
 }
 
 /*
- * Let the kernel make the folio (LAZYFREE_FAULTED): write-fault the first
- * page of a VMA of exactly the folio's size and alignment, so that
+ * Fault a folio of @order alone: write-fault the first page of a VMA of
+ * exactly its size and alignment (lazyfree_map_alone()), so that
  * alloc_anon_folio() maps a folio of exactly @order (thp_anon= must enable
- * that size), fill it, MADV_FREE it, and move it to fx->addr with mremap(),
- * into a page table installed with its canary.  The folio is faulted where
- * it is naturally aligned, as the fault path always places it: only the
- * move makes it straddle a PMD.  With @layout->predirty, the folio is
- * dirty and the first half of its PTEs clean and old before MADV_FREE.
- * MADV_FREE must leave the folio clean and every PTE clean and old.
+ * that size), and fill it.  Returns the VMA's address.
  */
-static void lazyfree_fault_folio(struct lazyfree_fixture *fx,
-				 const struct lazyfree_layout *layout)
+static unsigned long lazyfree_fault_alone(struct lazyfree_fixture *fx,
+					  unsigned int order)
 {
-	unsigned int order = layout->order, i;
 	unsigned long size = PAGE_SIZE << order, from, pfn;
-	struct lazyfree_diffs d = { .test = fx->test };
 	struct kunit *test = fx->test;
 	struct folio *folio;
-	bool installed;
 	long ret;
 	pte_t pte;
 
@@ -1058,10 +1088,27 @@ static void lazyfree_fault_folio(struct lazyfree_fixture *fx,
 			    pfn - folio_pfn(folio));
 	fx->folio = folio;
 	fx->pfn = pfn;
-	lazyfree_folios_made++;
 	lazyfree_fill(folio, 0);
+	return from;
+}
 
-	if (layout->predirty) {
+/*
+ * MADV_FREE of the faulted folio at @from, whole; with @predirty the folio
+ * is dirty and the first half of its PTEs clean and old before.  MADV_FREE
+ * must leave the folio lazyfree and clean and every PTE clean and old.
+ */
+static void lazyfree_madv_free_alone(struct lazyfree_fixture *fx,
+				     unsigned long from, bool predirty)
+{
+	unsigned long size = fx->nr_pages * PAGE_SIZE;
+	struct lazyfree_diffs d = { .test = fx->test };
+	struct folio *folio = fx->folio;
+	struct kunit *test = fx->test;
+	unsigned int i;
+	long ret;
+	pte_t pte;
+
+	if (predirty) {
 		folio_lock(folio);
 		folio_mark_dirty(folio);
 		folio_unlock(folio);
@@ -1086,20 +1133,53 @@ static void lazyfree_fault_folio(struct lazyfree_fixture *fx,
 		if ((pte_dirty(pte) || pte_young(pte)) && lazyfree_diff(&d))
 			KUNIT_FAIL(test,
 				   "PTE %u/%u after MADV_FREE: dirty %d, young %d, expected clean and old",
-				   i, fx->nr_pages, pte_dirty(pte), pte_young(pte));
+				   i, fx->nr_pages, !!pte_dirty(pte), !!pte_young(pte));
 	}
 	lazyfree_diffs_end(&d, "PTEs not clean and old after MADV_FREE");
+}
+
+/*
+ * Move the faulted folio from @from to fx->addr with mremap(), into a page
+ * table installed with its canary.
+ */
+static void lazyfree_move_faulted(struct lazyfree_fixture *fx,
+				  unsigned long from)
+{
+	struct kunit *test = fx->test;
+	bool installed;
+	long ret;
 
 	mmap_read_lock(fx->mm);
 	installed = lazyfree_install_table_pair(fx, fx->mm, 0);
 	mmap_read_unlock(fx->mm);
 	KUNIT_ASSERT_TRUE_MSG(test, installed, "no page table with a canary at %#lx",
 			      fx->addr);
-	ret = lazyfree_mremap(from, size, fx->addr);
+	ret = lazyfree_mremap(from, fx->nr_pages * PAGE_SIZE, fx->addr);
 	KUNIT_ASSERT_EQ_MSG(test, ret, (long)fx->addr, "mremap() to %#lx failed",
 			    fx->addr);
-	KUNIT_ASSERT_EQ_MSG(test, pte_pfn(lazyfree_read_pte(fx->mm, fx->addr)), pfn,
-			    "mremap() did not move the folio's first PTE");
+	KUNIT_ASSERT_EQ_MSG(test, pte_pfn(lazyfree_read_pte(fx->mm, fx->addr)),
+			    fx->pfn, "mremap() did not move the folio's first PTE");
+}
+
+/*
+ * Let the kernel make the folio (LAZYFREE_FAULTED): write-fault the first
+ * page of a VMA of exactly the folio's size and alignment, so that
+ * alloc_anon_folio() maps a folio of exactly @order (thp_anon= must enable
+ * that size), fill it, MADV_FREE it, and move it to fx->addr with mremap(),
+ * into a page table installed with its canary.  The folio is faulted where
+ * it is naturally aligned, as the fault path always places it: only the
+ * move makes it straddle a PMD.  With @layout->predirty, the folio is
+ * dirty and the first half of its PTEs clean and old before MADV_FREE.
+ * MADV_FREE must leave the folio clean and every PTE clean and old.
+ */
+static void lazyfree_fault_folio(struct lazyfree_fixture *fx,
+				 const struct lazyfree_layout *layout)
+{
+	unsigned long from = lazyfree_fault_alone(fx, layout->order);
+
+	lazyfree_folios_made++;
+	lazyfree_madv_free_alone(fx, from, layout->predirty);
+	lazyfree_move_faulted(fx, from);
 }
 
 /*
@@ -2695,6 +2775,55 @@ static int lazyfree_fidelity_params_init(struct kunit *test)
 	return lazyfree_register_layouts(test, &lazyfree_fidelity_row, 1,
 					 LAZYFREE_TRY_TO_UNMAP, false);
 }
+
+static const char * const lazyfree_cut_names[] = {
+	[LAZYFREE_CUT_HEAD_OFF] = "head_off",
+	[LAZYFREE_CUT_TAIL_OFF] = "tail_off",
+	[LAZYFREE_CUT_INTO_HEAD] = "into_head",
+	[LAZYFREE_CUT_PAST_TAIL] = "past_tail",
+};
+
+/* e.g. "free_order4_head_off": the advice, the order, the cut. */
+static void lazyfree_cut_describe(struct kunit *test, const void *param,
+				  char *desc)
+{
+	const struct lazyfree_cut_layout *c = param;
+
+	scnprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s_order%u_%s",
+		  c->advice == MADV_FREE ? "free" : "pageout", c->order,
+		  lazyfree_cut_names[c->cut]);
+}
+
+/* The cut layouts: every cut at every order faults can make, each advice. */
+static int lazyfree_cut_params_init(struct kunit *test)
+{
+	static const int advices[] = { MADV_FREE, MADV_PAGEOUT };
+	struct lazyfree_cut_layout *layouts, *c;
+	unsigned int order, a, nr = 0;
+	enum lazyfree_cut cut;
+
+	layouts = kunit_kcalloc(test, ARRAY_SIZE(advices) * PMD_ORDER * 4,
+				sizeof(*layouts), GFP_KERNEL);
+	if (!layouts)
+		return -ENOMEM;
+	for (a = 0; a < ARRAY_SIZE(advices); a++)
+		for (cut = LAZYFREE_CUT_HEAD_OFF; cut <= LAZYFREE_CUT_PAST_TAIL; cut++)
+			for (order = LAZYFREE_MIN_FAULT_ORDER; order < PMD_ORDER; order++) {
+				c = &layouts[nr++];
+				c->order = order;
+				c->advice = advices[a];
+				c->cut = cut;
+				c->first = cut == LAZYFREE_CUT_HEAD_OFF ? 1 :
+					   cut == LAZYFREE_CUT_INTO_HEAD ? -1 :
+					   cut == LAZYFREE_CUT_PAST_TAIL ? (1 << order) - 1 : 0;
+				c->end = cut == LAZYFREE_CUT_TAIL_OFF ? (1 << order) - 1 :
+					 cut == LAZYFREE_CUT_INTO_HEAD ? 1 :
+					 cut == LAZYFREE_CUT_PAST_TAIL ? (1 << order) + 1 :
+					 1 << order;
+			}
+	kunit_register_params_array(test, layouts, nr, lazyfree_cut_describe);
+	return 0;
+}
 #endif
 
 /* ===== Cases ===== */
@@ -3127,6 +3256,144 @@ static void fault_fidelity(struct kunit *test)
 	lazyfree_release_and_expect(faulted);
 }
 
+/* Whether page @i of the folio (-1: the page before it) is in @c's range. */
+static bool lazyfree_in_cut(const struct lazyfree_cut_layout *c, int i)
+{
+	return i >= c->first && i < c->end;
+}
+
+/*
+ * The folio's pages after a madvise() of @c's range, each under the lock
+ * of the page table that maps it: a page whose PTE must be none (@freed
+ * and in the range) is not looked at; every other one must be mapped by its
+ * own PTE, in a folio of its own now, lazyfree exactly when @lazyfree says
+ * (indexed by "in the range"), its PTE clean and old when lazyfree by
+ * MADV_FREE.  The pages just outside the folio stay none.
+ */
+static void lazyfree_expect_cut(struct lazyfree_fixture *fx,
+				const struct lazyfree_cut_layout *c, bool freed,
+				const bool lazyfree[2])
+{
+	struct lazyfree_diffs d = { .test = fx->test };
+	spinlock_t *ptl;	/* the folio's PTE table lock */
+	pte_t *ptep, pte, before, after;
+	struct folio *folio;
+	unsigned int i;
+	bool in;
+
+	mmap_read_lock(fx->mm);
+	ptep = lazyfree_pte_lock(fx->mm, fx->addr, false, &ptl);
+	for (i = 0; ptep && i < fx->nr_pages; i++) {
+		in = lazyfree_in_cut(c, i);
+		pte = ptep_get(ptep + i);
+		if (freed && in) {
+			if (!pte_none(pte) && lazyfree_diff(&d))
+				KUNIT_FAIL(fx->test, "PTE %u/%u in the range: %#llx, expected none",
+					   i, fx->nr_pages, (u64)pte_val(pte));
+			continue;
+		}
+		if (!pte_present(pte) || pte_pfn(pte) != fx->pfn + i) {
+			if (lazyfree_diff(&d))
+				KUNIT_FAIL(fx->test,
+					   "PTE %u/%u %s the range: %#llx, expected pfn %#lx",
+					   i, fx->nr_pages, in ? "in" : "outside",
+					   (u64)pte_val(pte), fx->pfn + i);
+			continue;
+		}
+		folio = pfn_folio(pte_pfn(pte));
+		if ((folio_test_large(folio) ||
+		     folio_test_swapbacked(folio) == lazyfree[in] ||
+		     (c->advice == MADV_FREE && in &&
+		      (pte_dirty(pte) || pte_young(pte)))) && lazyfree_diff(&d))
+			KUNIT_FAIL(fx->test,
+				   "page %u/%u %s the range: in an order-%u folio, swapbacked %d, PTE dirty %d young %d; expected order 0, swapbacked %d%s",
+				   i, fx->nr_pages, in ? "in" : "outside",
+				   folio_order(folio), folio_test_swapbacked(folio),
+				   !!pte_dirty(pte), !!pte_young(pte), !lazyfree[in],
+				   c->advice == MADV_FREE && in ? ", PTE clean and old" : "");
+	}
+	if (ptep)
+		pte_unmap_unlock(ptep, ptl);
+	mmap_read_unlock(fx->mm);
+	KUNIT_EXPECT_NOT_NULL_MSG(fx->test, ptep, "the folio's page table is gone");
+	before = lazyfree_read_pte(fx->mm, fx->addr - PAGE_SIZE);
+	after = lazyfree_read_pte(fx->mm, lazyfree_page_addr(fx, fx->nr_pages));
+	KUNIT_EXPECT_TRUE_MSG(fx->test, pte_none(before),
+			      "the PTE before the folio: %#llx, expected none",
+			      (u64)pte_val(before));
+	KUNIT_EXPECT_TRUE_MSG(fx->test, pte_none(after),
+			      "the PTE after the folio: %#llx, expected none",
+			      (u64)pte_val(after));
+	lazyfree_diffs_end(&d, "pages differ");
+}
+
+/* madvise(@advice) of pages [@first, @end) of the folio (may stick out). */
+static void lazyfree_madvise_pages(struct lazyfree_fixture *fx, int first,
+				   int end, int advice)
+{
+	int ret;
+
+	lru_add_drain_all();
+	ret = do_madvise(fx->mm, fx->addr + (long)first * PAGE_SIZE,
+			 (end - first) * PAGE_SIZE, advice);
+	lru_add_drain_all();
+	KUNIT_EXPECT_EQ_MSG(fx->test, ret, 0, "madvise(%s) of pages %d to %d",
+			    advice == MADV_FREE ? "MADV_FREE" : "MADV_PAGEOUT",
+			    first, end - 1);
+}
+
+/*
+ * A faulted folio cut by a madvise() range (struct lazyfree_cut_layout):
+ * MADV_FREE of part of a folio in use, then MADV_PAGEOUT of the whole
+ * folio; or MADV_PAGEOUT of part of a lazyfree folio.  The folio must be
+ * split once; pages in the range are lazyfree and then reclaimed (none,
+ * read back as zeros), the others keep their state, their PTEs and the
+ * data the program reads back: a page outside the range that MADV_FREE
+ * made lazyfree or MADV_PAGEOUT reclaimed is lost data.
+ */
+static void madv_cut_scenarios(struct kunit *test)
+{
+	static const bool after_free[2] = { false, true };
+	static const bool all_lazyfree[2] = { true, true };
+	const struct lazyfree_cut_layout *c = test->param_value;
+	DECLARE_BITMAP(mapped, LAZYFREE_MAX_PAGES);
+	struct lazyfree_fixture *fx;
+	unsigned long from;
+	unsigned int i;
+	long splits;
+
+	fx = kunit_kzalloc(test, sizeof(*fx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fx);
+	fx->test = test;
+	fx->nr_pages = 1U << c->order;
+	fx->addr = lazyfree_map_window(test);
+	fx->mm = current->mm;
+	fx->mms[0] = fx->mm;
+	fx->nr_mms = 1;
+	from = lazyfree_fault_alone(fx, c->order);
+	if (c->advice == MADV_PAGEOUT)
+		lazyfree_madv_free_alone(fx, from, false);
+	lazyfree_move_faulted(fx, from);
+
+	splits = lazyfree_splits(c->order);
+	lazyfree_madvise_pages(fx, c->first, c->end, c->advice);
+	KUNIT_EXPECT_EQ_MSG(test, lazyfree_splits(c->order) - splits, 1,
+			    "order-%u folios split (mTHP split counter): the range cuts the folio",
+			    c->order);
+	if (c->advice == MADV_FREE) {
+		lazyfree_expect_cut(fx, c, false, after_free);
+		lazyfree_madvise_pages(fx, 0, fx->nr_pages, MADV_PAGEOUT);
+		lazyfree_expect_cut(fx, c, true, after_free);
+	} else {
+		lazyfree_expect_cut(fx, c, true, all_lazyfree);
+	}
+	bitmap_zero(mapped, LAZYFREE_MAX_PAGES);
+	for (i = 0; i < fx->nr_pages; i++)
+		if (!lazyfree_in_cut(c, i))
+			__set_bit(i, mapped);
+	lazyfree_expect_reads(fx, mapped, true);
+}
+
 #endif /* LAZYFREE_CAN_FAULT */
 
 /* ===== The suite ===== */
@@ -3140,6 +3407,8 @@ static struct kunit_case rmap_lazyfree_batch_test_cases[] = {
 	KUNIT_CASE_PARAM_WITH_INIT(madv_pageout_scenarios, kunit_array_gen_params,
 				   lazyfree_pageout_params_init, NULL),
 #if LAZYFREE_CAN_FAULT
+	KUNIT_CASE_PARAM_WITH_INIT(madv_cut_scenarios, kunit_array_gen_params,
+				   lazyfree_cut_params_init, NULL),
 	KUNIT_CASE_PARAM_WITH_INIT(fault_fidelity, kunit_array_gen_params,
 				   lazyfree_fidelity_params_init, NULL),
 #endif
