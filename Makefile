@@ -26,9 +26,11 @@
 #                       behind lazyfree_mutant=NAME (see scripts/schemata)
 #   KERNEL_ARGS="..."   make run: more kernel parameters, e.g.
 #                       KERNEL_ARGS=lazyfree_mutant=rmap-no-pmd-cap BOOT_ONLY=1
+#   SEED=N COUNT=N      make run: the random_layouts case draws COUNT
+#                       layouts (default 500) from seed SEED (default 1)
 #   GOOD=rev BAD=rev    for `make bisect` (KERNEL_SRC must be a git tree)
 
-export ARCH ACCEL KERNEL_SRC KERNEL_VERSION CARRIED_FIXES MUTANT JOBS CACHE_DIR FLAVOUR REPEAT BOOT_ONLY MUTANTS KERNEL_ARGS
+export ARCH ACCEL KERNEL_SRC KERNEL_VERSION CARRIED_FIXES MUTANT JOBS CACHE_DIR FLAVOUR REPEAT BOOT_ONLY MUTANTS KERNEL_ARGS SEED COUNT
 
 .PHONY: run check check-debug bench bisect install uninstall get-kernel patches help
 

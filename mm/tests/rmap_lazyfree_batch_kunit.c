@@ -45,15 +45,18 @@
 #include <kunit/test.h>
 #include <linux/bitmap.h>
 #include <linux/highmem.h>
+#include <linux/kthread.h>
 #include <linux/hugetlb.h>
 #include <linux/mm.h>
 #include <linux/mm_inline.h>
 #include <linux/mman.h>
+#include <linux/moduleparam.h>
 #include <linux/page_owner.h>
 #include <linux/pagewalk.h>
 #include <linux/pgalloc_tag.h>
 #include <linux/pgalloc.h>
 #include <linux/pgtable.h>
+#include <linux/prandom.h>
 #include <linux/rmap.h>
 #include <linux/sched/mm.h>
 #include <linux/swap.h>
@@ -684,21 +687,78 @@ static bool lazyfree_install_table_pair(struct lazyfree_fixture *fx,
 }
 
 /*
+ * The user mm every case works in, made once by suite_init.  A new mm per
+ * case (kunit_attach_mm()) cost more than the case itself: on UML each mm
+ * is a host process, started and killed again, 1.15 ms of the 1.6 ms a
+ * random layout took on average (measured with the layouts returning
+ * right after mapping their window).
+ */
+static struct mm_struct *lazyfree_mm;
+
+/* Make the suite's mm the KUnit thread's; its exit drops the reference. */
+static void lazyfree_use_mm(struct kunit *test)
+{
+	if (current->mm == lazyfree_mm)
+		return;
+	KUNIT_ASSERT_NULL_MSG(test, current->mm, "the KUnit thread has an mm");
+	mmget(lazyfree_mm);
+	kthread_use_mm(lazyfree_mm);
+}
+
+/**
+ * struct lazyfree_mapping - an anonymous mapping a case made in the mm
+ * @addr: its start
+ * @size: its size
+ */
+struct lazyfree_mapping {
+	unsigned long addr;
+	unsigned long size;
+};
+
+/*
+ * Unmap a case's mapping once the case is over, from the KUnit thread that
+ * cleans up (the case's own thread is gone then; it borrows the mm), so
+ * that the next case finds the mm empty: its folios and page tables freed.
+ */
+static void lazyfree_munmap_action(void *data)
+{
+	struct lazyfree_mapping *m = data;
+	bool borrow = current->mm != lazyfree_mm;
+
+	if (borrow)
+		kthread_use_mm(lazyfree_mm);
+	vm_munmap(m->addr, m->size);
+	if (borrow)
+		kthread_unuse_mm(lazyfree_mm);
+}
+
+/* An anonymous read-write mapping of @size in the suite's mm. */
+static unsigned long lazyfree_mmap(struct kunit *test, unsigned long size)
+{
+	struct lazyfree_mapping *m;
+	unsigned long uaddr;
+
+	lazyfree_use_mm(test);
+	m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	uaddr = vm_mmap(NULL, 0, size, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(uaddr), "mmap() failed: %ld",
+			       (long)uaddr);
+	m->addr = uaddr;
+	m->size = size;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, lazyfree_munmap_action, m), 0);
+	return uaddr;
+}
+
+/*
  * Give the KUnit thread a user mm with an anonymous mapping of
  * LAZYFREE_WINDOW_SIZE and return a PMD-aligned address with at least one
  * PMD_SIZE of that mapping on either side.
  */
 static unsigned long lazyfree_map_window(struct kunit *test)
 {
-	unsigned long uaddr;
-
-	uaddr = kunit_vm_mmap(test, NULL, 0, LAZYFREE_WINDOW_SIZE,
-			      PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS, 0);
-	KUNIT_ASSERT_NE_MSG(test, uaddr, 0, "kunit_vm_mmap() failed");
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(uaddr),
-			       "kunit_vm_mmap() failed: %ld", (long)uaddr);
-	return ALIGN(uaddr, PMD_SIZE) + PMD_SIZE;
+	return ALIGN(lazyfree_mmap(test, LAZYFREE_WINDOW_SIZE), PMD_SIZE) + PMD_SIZE;
 }
 
 static unsigned long lazyfree_folio_addr(unsigned long base,
@@ -1044,10 +1104,7 @@ static unsigned long lazyfree_map_alone(struct kunit *test, unsigned long size)
 {
 	unsigned long uaddr, start;
 
-	uaddr = kunit_vm_mmap(test, NULL, 0, 3 * size, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS, 0);
-	KUNIT_ASSERT_FALSE_MSG(test, !uaddr || IS_ERR_VALUE(uaddr),
-			       "kunit_vm_mmap() failed: %ld", (long)uaddr);
+	uaddr = lazyfree_mmap(test, 3 * size);
 	start = ALIGN(uaddr + 1, size);
 	KUNIT_ASSERT_EQ(test, vm_munmap(uaddr, start - uaddr), 0);
 	KUNIT_ASSERT_EQ(test, vm_munmap(start + size,
@@ -1605,7 +1662,8 @@ static bool lazyfree_in_hole(const struct lazyfree_layout *l, unsigned int i)
  */
 static bool lazyfree_soft_dirty(const struct lazyfree_layout *l, unsigned int i)
 {
-	if (l->trigger == LAZYFREE_REDIRTY && i == l->at)
+	if ((l->trigger == LAZYFREE_REDIRTY ||
+	     l->trigger == LAZYFREE_REDIRTY_PIN) && i == l->at)
 		return true;
 	return i < l->softclean;
 }
@@ -2635,39 +2693,46 @@ static const char * const lazyfree_vma_names[] = {
 };
 
 /*
- * A layout's name, e.g. "order4_pmd_straddle_8_8_wrprotect_4_redirty_5",
- * "faulted_order2_in_table" (get_description of the parameter array).
+ * Write a layout's name into @desc of @size bytes, e.g.
+ * "order4_pmd_straddle_8_8_wrprotect_4_redirty_5", "faulted_order2_in_table";
+ * returns its length.
  */
-static void lazyfree_describe(struct kunit *test, const void *param,
-			      char *desc)
+static int lazyfree_name(const struct lazyfree_layout *l, char *desc, int size)
 {
-	const struct lazyfree_layout *l = param;
 	int n;
 
-	n = scnprintf(desc, KUNIT_PARAM_DESC_SIZE, "%sorder%u_%s",
+	n = scnprintf(desc, size, "%sorder%u_%s",
 		      l->source == LAZYFREE_FAULTED ? "faulted_" : "", l->order,
 		      lazyfree_kind_names[l->kind]);
 	if (l->kind != LAZYFREE_IN_TABLE)
-		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "_%u_%u",
+		n += scnprintf(desc + n, size - n, "_%u_%u",
 			       l->split, l->nr - l->split);
 	if (l->hole_len)
-		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "_hole_%u_%u",
+		n += scnprintf(desc + n, size - n, "_hole_%u_%u",
 			       l->hole_start, l->hole_len);
 	if (l->wrprotect != UINT_MAX)
-		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n,
+		n += scnprintf(desc + n, size - n,
 			       "_wrprotect_%u", l->wrprotect);
 	if (l->softclean != UINT_MAX)
-		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n,
+		n += scnprintf(desc + n, size - n,
 			       "_softclean_%u", l->softclean);
-	n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "%s%s%s",
+	n += scnprintf(desc + n, size - n, "%s%s%s",
 		       lazyfree_vma_names[l->vma],
 		       lazyfree_neighbour_names[l->neighbour],
 		       l->predirty ? "_predirty" : "");
 	if (l->fork)
-		n += scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "_forked");
+		n += scnprintf(desc + n, size - n, "_forked");
 	if (l->trigger != LAZYFREE_CLEAN)
-		scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "%s_%u",
-			  lazyfree_trigger_names[l->trigger], l->at);
+		n += scnprintf(desc + n, size - n, "%s_%u",
+			       lazyfree_trigger_names[l->trigger], l->at);
+	return n;
+}
+
+/* get_description of the parameter arrays of layouts */
+static void lazyfree_describe(struct kunit *test, const void *param,
+			      char *desc)
+{
+	lazyfree_name(param, desc, KUNIT_PARAM_DESC_SIZE);
 }
 
 /*
@@ -2825,6 +2890,190 @@ static int lazyfree_cut_params_init(struct kunit *test)
 	return 0;
 }
 #endif
+
+/* ===== Random layouts: the model as the oracle ===== */
+
+/*
+ * random_layouts draws LAZYFREE_RANDOM_COUNT layouts (boot parameter
+ * rmap_lazyfree_batch_kunit.random_count) from a PRNG seeded with
+ * rmap_lazyfree_batch_kunit.random_seed (default 1): every dimension of
+ * the scenario table combined freely, each through one reclaim entry, with
+ * the end state from lazyfree_model().  The same seed and count give the
+ * same layouts in every boot; each result is named after its seed, its
+ * index and its layout.  Left out, as in the table: what the fixture
+ * cannot build or the model does not decide (see lazyfree_draw()).
+ */
+static unsigned int lazyfree_random_seed = 1;
+module_param_named(random_seed, lazyfree_random_seed, uint, 0444);
+MODULE_PARM_DESC(random_seed, "seed of the random_layouts case");
+
+/*
+ * UML runs 3000 in about 0.7 s; x86_64 under TCG, where make check boots it
+ * some 40 times, 500.
+ */
+static unsigned int lazyfree_random_count = LAZYFREE_CAN_FAULT ? 500 : 3000;
+module_param_named(random_count, lazyfree_random_count, uint, 0444);
+MODULE_PARM_DESC(random_count, "number of layouts random_layouts draws");
+
+/**
+ * struct lazyfree_random_layout - one parameter of random_layouts
+ * @l: the layout
+ * @entry: the reclaim entry it goes through
+ * @index: its index in the draw
+ */
+struct lazyfree_random_layout {
+	struct lazyfree_layout l;
+	enum lazyfree_entry entry;
+	unsigned int index;
+};
+
+/* A number in [0, @n). */
+static unsigned int lazyfree_rand(struct rnd_state *rnd, unsigned int n)
+{
+	return prandom_u32_state(rnd) % n;
+}
+
+/* True @percent times in a hundred. */
+static bool lazyfree_chance(struct rnd_state *rnd, unsigned int percent)
+{
+	return lazyfree_rand(rnd, 100) < percent;
+}
+
+/* A PTE of @l outside its hole. */
+static unsigned int lazyfree_rand_mapped(struct rnd_state *rnd,
+					 const struct lazyfree_layout *l)
+{
+	unsigned int i = lazyfree_rand(rnd, l->nr - l->hole_len);
+
+	return i < l->hole_start ? i : i + l->hole_len;
+}
+
+/*
+ * Draw the layout's shape: source, order, kind and split, hole (any start
+ * and length that leave a PTE mapped), a write-protected PTE, soft-dirty
+ * bits (CONFIG_MEM_SOFT_DIRTY only), the folio's own VMA (in one page
+ * table or across a PMD, as the table has it), a neighbour (hand-built, in
+ * one page table, plain VMA), predirty (faulted only).
+ */
+static void lazyfree_draw_shape(struct rnd_state *rnd, struct lazyfree_layout *l)
+{
+	unsigned int min_order = 1;
+
+	memset(l, 0, sizeof(*l));
+	l->source = LAZYFREE_HAND_BUILT;
+	if (LAZYFREE_CAN_FAULT && lazyfree_chance(rnd, 50)) {
+		l->source = LAZYFREE_FAULTED;
+		min_order = LAZYFREE_MIN_FAULT_ORDER;
+	}
+	l->order = min_order + lazyfree_rand(rnd, PMD_ORDER - min_order);
+	l->nr = 1U << l->order;
+	l->kind = lazyfree_rand(rnd, LAZYFREE_VMA_STRADDLE_MLOCKED + 1);
+	if (l->kind != LAZYFREE_IN_TABLE)
+		l->split = 1 + lazyfree_rand(rnd, l->nr - 1);
+	if (lazyfree_chance(rnd, 40)) {
+		l->hole_start = lazyfree_rand(rnd, l->nr);
+		l->hole_len = 1 + lazyfree_rand(rnd, l->nr - l->hole_start);
+		if (l->hole_len == l->nr)
+			l->hole_len--;
+	}
+	l->wrprotect = lazyfree_chance(rnd, 30) ? lazyfree_rand_mapped(rnd, l) :
+						 UINT_MAX;
+	l->softclean = IS_ENABLED(CONFIG_MEM_SOFT_DIRTY) &&
+		       lazyfree_chance(rnd, 30) ? lazyfree_rand(rnd, l->nr) :
+						  UINT_MAX;
+	if ((l->kind == LAZYFREE_IN_TABLE || l->kind == LAZYFREE_PMD_STRADDLE) &&
+	    lazyfree_chance(rnd, 20))
+		l->vma = lazyfree_chance(rnd, 50) || VM_DROPPABLE == VM_NONE ?
+			 LAZYFREE_VMA_MLOCKED : LAZYFREE_VMA_DROPPABLE;
+	if (l->kind == LAZYFREE_IN_TABLE && l->source == LAZYFREE_HAND_BUILT &&
+	    l->vma == LAZYFREE_VMA_PLAIN && lazyfree_chance(rnd, 25))
+		l->neighbour = lazyfree_chance(rnd, 50) ? LAZYFREE_NEIGHBOUR_AFTER :
+							  LAZYFREE_NEIGHBOUR_BEFORE;
+	l->predirty = l->source == LAZYFREE_FAULTED && lazyfree_chance(rnd, 25);
+}
+
+/*
+ * Draw a layout and its entry.  A fork only with a plain VMA, no mlocked
+ * part and no neighbour (the child's VMA is not mlocked, and which mm the
+ * rmap walk visits first would decide the end state; the neighbour would
+ * be shared), and only with no trigger or a pin (a write would COW).  A
+ * redirtied PTE is not the write-protected one (its write fault would
+ * COW).  The entry is one the layout runs through (lazyfree_row_runs()),
+ * and not reclaim_pages() for a pinned folio in an mlocked VMA: the first
+ * attempt mlocks it, and the second would hand reclaim_pages() an
+ * unevictable folio, which no caller does (shrink_folio_list() BUGs).
+ */
+static void lazyfree_draw(struct rnd_state *rnd, struct lazyfree_random_layout *r)
+{
+	struct lazyfree_layout *l = &r->l;
+	enum lazyfree_entry entries[3];
+	unsigned int nr_entries = 0;
+
+	lazyfree_draw_shape(rnd, l);
+	l->fork = l->vma == LAZYFREE_VMA_PLAIN &&
+		  l->kind != LAZYFREE_VMA_STRADDLE_MLOCKED &&
+		  l->neighbour == LAZYFREE_NEIGHBOUR_NONE &&
+		  lazyfree_chance(rnd, 20);
+	l->trigger = lazyfree_rand(rnd, LAZYFREE_REDIRTY_PIN + 1);
+	if (l->fork && l->trigger != LAZYFREE_CLEAN)
+		l->trigger = LAZYFREE_PIN;
+	l->at = UINT_MAX;
+	if (l->trigger != LAZYFREE_CLEAN)
+		l->at = lazyfree_rand_mapped(rnd, l);
+	if ((l->trigger == LAZYFREE_REDIRTY || l->trigger == LAZYFREE_REDIRTY_PIN) &&
+	    l->at == l->wrprotect)
+		l->wrprotect = UINT_MAX;
+
+	entries[nr_entries++] = LAZYFREE_TRY_TO_UNMAP;
+	if (l->vma == LAZYFREE_VMA_PLAIN ||
+	    (l->vma == LAZYFREE_VMA_MLOCKED && (l->trigger == LAZYFREE_CLEAN ||
+						l->trigger == LAZYFREE_REDIRTY)))
+		entries[nr_entries++] = LAZYFREE_RECLAIM_PAGES;
+	if (l->vma == LAZYFREE_VMA_PLAIN &&
+	    (l->fork || (l->kind == LAZYFREE_IN_TABLE && !l->hole_len)))
+		entries[nr_entries++] = LAZYFREE_MADV_PAGEOUT;
+	r->entry = entries[lazyfree_rand(rnd, nr_entries)];
+}
+
+static const char * const lazyfree_entry_names[] = {
+	[LAZYFREE_TRY_TO_UNMAP] = "unmap",
+	[LAZYFREE_RECLAIM_PAGES] = "reclaim",
+	[LAZYFREE_MADV_PAGEOUT] = "pageout",
+};
+
+/* e.g. "seed1_17_order5_pmd_straddle_3_29_hole_0_4_pin_9_reclaim" */
+static void lazyfree_random_describe(struct kunit *test, const void *param,
+				     char *desc)
+{
+	const struct lazyfree_random_layout *r = param;
+	int n;
+
+	n = scnprintf(desc, KUNIT_PARAM_DESC_SIZE, "seed%u_%u_",
+		      lazyfree_random_seed, r->index);
+	n += lazyfree_name(&r->l, desc + n, KUNIT_PARAM_DESC_SIZE - n);
+	scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "_%s",
+		  lazyfree_entry_names[r->entry]);
+}
+
+static int lazyfree_random_params_init(struct kunit *test)
+{
+	struct lazyfree_random_layout *layouts;
+	struct rnd_state rnd;
+	unsigned int i;
+
+	layouts = kunit_kcalloc(test, max(lazyfree_random_count, 1U),
+				sizeof(*layouts), GFP_KERNEL);
+	if (!layouts)
+		return -ENOMEM;
+	prandom_seed_state(&rnd, lazyfree_random_seed);
+	for (i = 0; i < lazyfree_random_count; i++) {
+		lazyfree_draw(&rnd, &layouts[i]);
+		layouts[i].index = i;
+	}
+	kunit_register_params_array(test, layouts, lazyfree_random_count,
+				    lazyfree_random_describe);
+	return 0;
+}
 
 /* ===== Cases ===== */
 
@@ -3033,9 +3282,10 @@ static bool lazyfree_attempt(struct lazyfree_fixture *fx,
  * must come out of the first reclaim untouched and be unmapped by a second
  * one once the reference is gone.
  */
-static void lazyfree_run_scenario(struct kunit *test, enum lazyfree_entry entry)
+static void lazyfree_run_layout(struct kunit *test,
+				const struct lazyfree_layout *l,
+				enum lazyfree_entry entry)
 {
-	const struct lazyfree_layout *l = test->param_value;
 	struct lazyfree_fixture *fx;
 	struct page *pinned;
 
@@ -3067,6 +3317,11 @@ static void lazyfree_run_scenario(struct kunit *test, enum lazyfree_entry entry)
 	lazyfree_release_and_expect(fx);
 }
 
+static void lazyfree_run_scenario(struct kunit *test, enum lazyfree_entry entry)
+{
+	lazyfree_run_layout(test, test->param_value, entry);
+}
+
 static void try_to_unmap_scenarios(struct kunit *test)
 {
 	lazyfree_run_scenario(test, LAZYFREE_TRY_TO_UNMAP);
@@ -3085,6 +3340,14 @@ static void reclaim_pages_scenarios(struct kunit *test)
 static void madv_pageout_scenarios(struct kunit *test)
 {
 	lazyfree_run_scenario(test, LAZYFREE_MADV_PAGEOUT);
+}
+
+/* Random layouts, each through its entry, against the model. */
+static void random_layouts(struct kunit *test)
+{
+	const struct lazyfree_random_layout *r = test->param_value;
+
+	lazyfree_run_layout(test, &r->l, r->entry);
 }
 
 #if LAZYFREE_CAN_FAULT
@@ -3192,7 +3455,7 @@ static void fault_fidelity(struct kunit *test)
 	unsigned int item;
 	char what[64];
 
-	KUNIT_ASSERT_EQ_MSG(test, kunit_attach_mm(), 0, "no user mm");
+	lazyfree_use_mm(test);
 	l = *(const struct lazyfree_layout *)test->param_value;
 	l.source = LAZYFREE_HAND_BUILT;
 	hand = lazyfree_make(test, &l, &hand_made);
@@ -3406,6 +3669,8 @@ static struct kunit_case rmap_lazyfree_batch_test_cases[] = {
 				   lazyfree_reclaim_params_init, NULL),
 	KUNIT_CASE_PARAM_WITH_INIT(madv_pageout_scenarios, kunit_array_gen_params,
 				   lazyfree_pageout_params_init, NULL),
+	KUNIT_CASE_PARAM_WITH_INIT(random_layouts, kunit_array_gen_params,
+				   lazyfree_random_params_init, NULL),
 #if LAZYFREE_CAN_FAULT
 	KUNIT_CASE_PARAM_WITH_INIT(madv_cut_scenarios, kunit_array_gen_params,
 				   lazyfree_cut_params_init, NULL),
@@ -3419,6 +3684,11 @@ static ktime_t rmap_lazyfree_batch_start;
 
 static int rmap_lazyfree_batch_suite_init(struct kunit_suite *suite)
 {
+	lazyfree_mm = mm_alloc();
+	if (!lazyfree_mm)
+		return -ENOMEM;
+	lazyfree_mm->task_size = TASK_SIZE;
+	arch_pick_mmap_layout(lazyfree_mm, &current->signal->rlim[RLIMIT_STACK]);
 	rmap_lazyfree_batch_start = ktime_get();
 	lazyfree_folios_made = 0;
 	lazyfree_folios_freed = 0;
@@ -3428,6 +3698,7 @@ static int rmap_lazyfree_batch_suite_init(struct kunit_suite *suite)
 /* The suite is meant for pre-submit runs: say how long it took. */
 static void rmap_lazyfree_batch_suite_exit(struct kunit_suite *suite)
 {
+	mmput(lazyfree_mm);
 	pr_info("%s: suite ran in %lld ms\n", suite->name,
 		ktime_ms_delta(ktime_get(), rmap_lazyfree_batch_start));
 	pr_info("%s: %u folios made, %u freed\n", suite->name,
