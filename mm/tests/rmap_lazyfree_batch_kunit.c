@@ -45,8 +45,8 @@
 #include <kunit/test.h>
 #include <linux/bitmap.h>
 #include <linux/highmem.h>
-#include <linux/kthread.h>
 #include <linux/hugetlb.h>
+#include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mm_inline.h>
 #include <linux/mman.h>
@@ -413,7 +413,8 @@ struct lazyfree_cut_layout {
  * @neighbour_orig: its PTEs as they were right before the unmap under test
  *
  * Built by lazyfree_fixture_create(); everything it sets up is undone by
- * KUnit resources and by the teardown of @mm, even when a case fails
+ * KUnit resources (the case's mappings unmapped from the suite's mm, see
+ * lazyfree_mmap()), even when a case fails
  * half-way.
  */
 struct lazyfree_fixture {
@@ -752,7 +753,7 @@ static unsigned long lazyfree_mmap(struct kunit *test, unsigned long size)
 }
 
 /*
- * Give the KUnit thread a user mm with an anonymous mapping of
+ * Give the KUnit thread the suite's mm with an anonymous mapping of
  * LAZYFREE_WINDOW_SIZE and return a PMD-aligned address with at least one
  * PMD_SIZE of that mapping on either side.
  */
@@ -1357,6 +1358,27 @@ static void lazyfree_isolate(struct lazyfree_fixture *fx)
 	fx->isolated = true;
 }
 
+/*
+ * A fixture for a folio of @nr pages, nothing made yet: the KUnit thread
+ * in the suite's mm, with a window mapped whose PMD-aligned base is
+ * returned in @base.
+ */
+static struct lazyfree_fixture *
+lazyfree_fixture_alloc(struct kunit *test, unsigned int nr, unsigned long *base)
+{
+	struct lazyfree_fixture *fx;
+
+	fx = kunit_kzalloc(test, sizeof(*fx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fx);
+	fx->test = test;
+	fx->nr_pages = nr;
+	*base = lazyfree_map_window(test);
+	fx->mm = current->mm;
+	fx->mms[0] = fx->mm;
+	fx->nr_mms = 1;
+	return fx;
+}
+
 /**
  * lazyfree_fixture_create() - map a lazyfree large anon folio in a layout
  * @test: the test context
@@ -1371,8 +1393,9 @@ static void lazyfree_isolate(struct lazyfree_fixture *fx)
  * says so, and finally isolates the folio from the LRU, as
  * shrink_folio_list() has it when it calls try_to_unmap().
  *
- * The isolation reference is dropped by a KUnit action; the mappings go
- * with the mms.  Both happen even when the case fails half-way.
+ * The isolation reference is dropped by a KUnit action, and another
+ * unmaps the case's window (lazyfree_mmap()); a fork's mm goes with its
+ * last reference.  All happen even when the case fails half-way.
  *
  * Return: the fixture; aborts the test if any step fails.
  */
@@ -1388,15 +1411,7 @@ lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout
 			       layout->source == LAZYFREE_HAND_BUILT &&
 			       2 * layout->nr <= PTRS_PER_PTE),
 			      "a neighbour needs a hand-built folio with room for both in one page table");
-	fx = kunit_kzalloc(test, sizeof(*fx), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, fx);
-	fx->test = test;
-	fx->nr_pages = layout->nr;
-
-	base = lazyfree_map_window(test);
-	fx->mm = current->mm;
-	fx->mms[0] = fx->mm;
-	fx->nr_mms = 1;
+	fx = lazyfree_fixture_alloc(test, layout->nr, &base);
 	fx->addr = lazyfree_folio_addr(base, layout);
 	fx->neighbour_addr = layout->neighbour == LAZYFREE_NEIGHBOUR_AFTER ?
 			     fx->addr + layout->nr * PAGE_SIZE : base;
@@ -1979,20 +1994,30 @@ static void lazyfree_expect_reads_before(struct lazyfree_fixture *fx,
 	lazyfree_expect_reads(fx, mapped, false);
 }
 
-static void lazyfree_expect_data(const struct lazyfree_fixture *fx)
+/*
+ * Every byte of @folio's pages as lazyfree_fill(@folio, @first) wrote
+ * them; a difference reported as "data of @what page i changed".
+ */
+static void lazyfree_expect_filled(struct kunit *test, struct folio *folio,
+				   unsigned int first, const char *what)
 {
-	struct lazyfree_diffs d = { .test = fx->test };
+	struct lazyfree_diffs d = { .test = test };
 	unsigned int i;
 
-	for (i = 0; i < fx->nr_pages; i++) {
-		void *kaddr = kmap_local_folio(fx->folio, i * PAGE_SIZE);
+	for (i = 0; i < folio_nr_pages(folio); i++) {
+		void *kaddr = kmap_local_folio(folio, i * PAGE_SIZE);
 
-		if (memchr_inv(kaddr, lazyfree_pattern(i), PAGE_SIZE) &&
+		if (memchr_inv(kaddr, lazyfree_pattern(first + i), PAGE_SIZE) &&
 		    lazyfree_diff(&d))
-			KUNIT_FAIL(fx->test, "data of folio page %u changed", i);
+			KUNIT_FAIL(test, "data of %s page %u changed", what, i);
 		kunmap_local(kaddr);
 	}
 	lazyfree_diffs_end(&d, "pages' data changed");
+}
+
+static void lazyfree_expect_data(const struct lazyfree_fixture *fx)
+{
+	lazyfree_expect_filled(fx->test, fx->folio, 0, "folio");
 }
 
 /*
@@ -2042,10 +2067,9 @@ static void lazyfree_expect_neighbour_ptes(struct lazyfree_fixture *fx)
  */
 static void lazyfree_expect_neighbour(struct lazyfree_fixture *fx)
 {
-	struct lazyfree_diffs d = { .test = fx->test };
 	struct folio *folio = fx->neighbour;
 	struct kunit *test = fx->test;
-	unsigned int i, nr;
+	unsigned int nr;
 
 	if (!folio)
 		return;
@@ -2059,15 +2083,7 @@ static void lazyfree_expect_neighbour(struct lazyfree_fixture *fx)
 			      "neighbour's folio_test_swapbacked()");
 	KUNIT_EXPECT_FALSE_MSG(test, folio_test_dirty(folio),
 			       "neighbour's folio_test_dirty(): its dirt is in its PTEs");
-	for (i = 0; i < nr; i++) {
-		void *kaddr = kmap_local_folio(folio, i * PAGE_SIZE);
-
-		if (memchr_inv(kaddr, lazyfree_pattern(fx->nr_pages + i), PAGE_SIZE) &&
-		    lazyfree_diff(&d))
-			KUNIT_FAIL(test, "data of neighbour page %u changed", i);
-		kunmap_local(kaddr);
-	}
-	lazyfree_diffs_end(&d, "neighbour pages' data changed");
+	lazyfree_expect_filled(test, folio, fx->nr_pages, "neighbour");
 }
 
 /* Per-page mapcounts, where the kernel keeps them (CONFIG_PAGE_MAPCOUNT). */
@@ -2894,7 +2910,7 @@ static int lazyfree_cut_params_init(struct kunit *test)
 /* ===== Random layouts: the model as the oracle ===== */
 
 /*
- * random_layouts draws LAZYFREE_RANDOM_COUNT layouts (boot parameter
+ * random_layouts draws lazyfree_random_count layouts (boot parameter
  * rmap_lazyfree_batch_kunit.random_count) from a PRNG seeded with
  * rmap_lazyfree_batch_kunit.random_seed (default 1): every dimension of
  * the scenario table combined freely, each through one reclaim entry, with
@@ -2908,8 +2924,8 @@ module_param_named(random_seed, lazyfree_random_seed, uint, 0444);
 MODULE_PARM_DESC(random_seed, "seed of the random_layouts case");
 
 /*
- * UML runs 3000 in about 0.7 s; x86_64 under TCG, where make check boots it
- * some 40 times, 500.
+ * 3000 on UML (the whole suite then runs in 816-903 ms on an idle host);
+ * 500 on x86_64 under TCG, where make check boots the suite some 40 times.
  */
 static unsigned int lazyfree_random_count = LAZYFREE_CAN_FAULT ? 500 : 3000;
 module_param_named(random_count, lazyfree_random_count, uint, 0444);
@@ -3620,19 +3636,13 @@ static void madv_cut_scenarios(struct kunit *test)
 	static const bool all_lazyfree[2] = { true, true };
 	const struct lazyfree_cut_layout *c = test->param_value;
 	DECLARE_BITMAP(mapped, LAZYFREE_MAX_PAGES);
+	unsigned long from, fx_base;
 	struct lazyfree_fixture *fx;
-	unsigned long from;
 	unsigned int i;
 	long splits;
 
-	fx = kunit_kzalloc(test, sizeof(*fx), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, fx);
-	fx->test = test;
-	fx->nr_pages = 1U << c->order;
-	fx->addr = lazyfree_map_window(test);
-	fx->mm = current->mm;
-	fx->mms[0] = fx->mm;
-	fx->nr_mms = 1;
+	fx = lazyfree_fixture_alloc(test, 1U << c->order, &fx_base);
+	fx->addr = fx_base;
 	from = lazyfree_fault_alone(fx, c->order);
 	if (c->advice == MADV_PAGEOUT)
 		lazyfree_madv_free_alone(fx, from, false);
