@@ -13,7 +13,8 @@
  * droppable VMA), for every folio order below PMD_ORDER, redirty or pin
  * the folio (or both) where the unmap must abort, let
  * reclaim unmap it (try_to_unmap() as shrink_folio_list() calls it,
- * reclaim_pages() as MADV_PAGEOUT and DAMON do, and MADV_PAGEOUT itself)
+ * reclaim_pages() as MADV_PAGEOUT and DAMON do, and MADV_PAGEOUT itself,
+ * or folio_referenced() first, as shrink_folio_list() checks references)
  * and check every PTE of every mm, the mapcounts, the refcount, the RSS
  * counters, the folio flags and the data afterwards.
  *
@@ -24,7 +25,9 @@
  *
  * A batch must never look past the end of the page table it starts in; a
  * page-table canary (see lazyfree_install_table_pair()) makes any batch
- * that does so fail the case deterministically, without KASAN.
+ * that does so and acts on what it read fail the case deterministically,
+ * without KASAN.  A read past any limit that acts on nothing shows only to
+ * KASAN, which lazyfree_guard() arms for every attempt where there is one.
  *
  * UML has no transparent hugepages, so no large anonymous folio ever comes
  * from a fault there.  The fixture builds the folio the way the mTHP fault
@@ -46,6 +49,7 @@
 #include <linux/bitmap.h>
 #include <linux/highmem.h>
 #include <linux/hugetlb.h>
+#include <linux/kasan.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mm_inline.h>
@@ -245,6 +249,9 @@ enum lazyfree_trigger {
  * @wrprotect: a PTE write-protected in the otherwise writable VMA
  * @softclean: the first of the PTEs, up to the last one, whose soft-dirty
  *	bit is cleared (rows only run with CONFIG_MEM_SOFT_DIRTY)
+ * @young: the one PTE that is young when reclaim checks references (the
+ *	program read that page after MADV_FREE); rows with one run only
+ *	through folio_referenced_scenarios
  * @vma: the folio's own VMA, see &enum lazyfree_vma
  * @neighbour: a folio mapped next to it, see &enum lazyfree_neighbour
  * @predirty: the folio is dirty (PG_dirty, as after a swap-in) and half its
@@ -256,7 +263,8 @@ enum lazyfree_trigger {
  *	does, before reclaim
  * @min_order: smallest order for which the positions above are distinct
  *	(0 and 1: every order)
- * @reclaim: also run the row through reclaim_pages()
+ * @reclaim: also run the row through reclaim_pages() and through
+ *	folio_referenced_scenarios
  */
 struct lazyfree_scenario {
 	enum lazyfree_layout_kind kind;
@@ -264,6 +272,7 @@ struct lazyfree_scenario {
 	enum lazyfree_hole hole;
 	enum lazyfree_pos wrprotect;
 	enum lazyfree_pos softclean;
+	enum lazyfree_pos young;
 	enum lazyfree_vma vma;
 	enum lazyfree_neighbour neighbour;
 	bool predirty;
@@ -284,11 +293,17 @@ struct lazyfree_scenario {
  *	back on the LRU: the madvise walk isolates it and calls
  *	reclaim_pages(); only for a folio mapped whole in one page table of
  *	one VMA of one mm, which MADV_PAGEOUT neither splits nor skips
+ * @LAZYFREE_REFERENCES: folio_referenced() on the isolated, locked folio
+ *	first, as shrink_folio_list() checks references (through
+ *	folio_check_references()) before it unmaps anything: a folio found
+ *	young, or found fully mapped in an mlocked VMA (and mlocked), is
+ *	kept; any other then goes through try_to_unmap()
  */
 enum lazyfree_entry {
 	LAZYFREE_TRY_TO_UNMAP,
 	LAZYFREE_RECLAIM_PAGES,
 	LAZYFREE_MADV_PAGEOUT,
+	LAZYFREE_REFERENCES,
 };
 
 /**
@@ -316,6 +331,7 @@ enum lazyfree_source {
  * @wrprotect: the write-protected PTE, or UINT_MAX
  * @softclean: PTEs from this one on have their soft-dirty bit cleared;
  *	UINT_MAX for none
+ * @young: the PTE young when references are checked, or UINT_MAX
  * @vma: as in &struct lazyfree_scenario
  * @neighbour: as in &struct lazyfree_scenario
  * @predirty: as in &struct lazyfree_scenario
@@ -333,6 +349,7 @@ struct lazyfree_layout {
 	unsigned int hole_len;
 	unsigned int wrprotect;
 	unsigned int softclean;
+	unsigned int young;
 	enum lazyfree_vma vma;
 	enum lazyfree_neighbour neighbour;
 	bool predirty;
@@ -411,6 +428,11 @@ struct lazyfree_cut_layout {
  *	or NULL; its PTEs are the only references to it
  * @neighbour_addr: user address of its first page
  * @neighbour_orig: its PTEs as they were right before the unmap under test
+ * @young: the PTE (of mm 0) lazyfree_age() leaves young, UINT_MAX for none
+ * @guarded: per mm, the page tables holding the folio's PTEs while
+ *	lazyfree_guard() has them poisoned (KASAN), else NULL
+ * @failed_before_guard: whether the case had failed when lazyfree_guard()
+ *	began
  *
  * Built by lazyfree_fixture_create(); everything it sets up is undone by
  * KUnit resources (the case's mappings unmapped from the suite's mm, see
@@ -440,6 +462,9 @@ struct lazyfree_fixture {
 	struct folio *neighbour;
 	unsigned long neighbour_addr;
 	pte_t neighbour_orig[LAZYFREE_MAX_PAGES];
+	unsigned int young;
+	struct page *guarded[LAZYFREE_MAX_MMS][2];
+	bool failed_before_guard;
 };
 
 /**
@@ -1611,6 +1636,107 @@ static bool lazyfree_expect_canaries(struct lazyfree_fixture *fx)
 	return !all;
 }
 
+/*
+ * A batch may also read past its limit and act on nothing it read: the
+ * canary then holds what it held, and no PTE shows the read.  Under
+ * generic KASAN (the debug flavour, make check-debug) such a read is
+ * reported.  For the time of each unmap attempt lazyfree_guard() poisons
+ * the KASAN shadow of the page tables holding the folio's PTEs and of the
+ * canaries, all but the folio's own entries: reclaim has no business with
+ * any other, since the rmap walk reads the folio's range within each VMA
+ * and every batch lies inside one such walk.  KASAN's report fails the
+ * running case by itself; lazyfree_unguard() unpoisons the pages and says
+ * what the report was about.  Not seen: a read past a VMA end that still
+ * falls inside the folio's range (a VMA straddle), where the walk of the
+ * next VMA reads the entry rightly; and any read without KASAN_GENERIC.
+ */
+
+/* The PTE table of @mm covering @addr, or NULL; mmap lock held. */
+static struct page *lazyfree_table_at(struct mm_struct *mm, unsigned long addr)
+{
+	pmd_t *pmd = mm_find_pmd(mm, addr);
+	pmd_t pmdval;
+
+	if (!pmd)
+		return NULL;
+	pmdval = pmdp_get(pmd);
+	if (!pmd_present(pmdval) || pmd_leaf(pmdval))
+		return NULL;
+	return pmd_page(pmdval);
+}
+
+/*
+ * Poison page table @table, which maps from @table_addr, all but the
+ * entries of the folio's pages it holds.
+ */
+static void lazyfree_poison_table(const struct lazyfree_fixture *fx,
+				  struct page *table, unsigned long table_addr)
+{
+	unsigned long start = max(fx->addr, table_addr);
+	unsigned long end = min(lazyfree_page_addr(fx, fx->nr_pages),
+				table_addr + PMD_SIZE);
+	pte_t *ptes = page_address(table);
+
+	kasan_poison_pages(table, 0, false);
+	kasan_unpoison_range(ptes + pte_index(start),
+			     ((end - start) >> PAGE_SHIFT) * sizeof(pte_t));
+}
+
+/*
+ * Right before an unmap attempt: poison every entry reclaim must not read
+ * (see above).  Does nothing without KASAN_GENERIC.
+ */
+static void lazyfree_guard(struct lazyfree_fixture *fx)
+{
+	unsigned long first = ALIGN_DOWN(fx->addr, PMD_SIZE);
+	unsigned long last = ALIGN_DOWN(lazyfree_page_addr(fx, fx->nr_pages - 1),
+					PMD_SIZE);
+	unsigned int j, k;
+
+	if (!IS_ENABLED(CONFIG_KASAN_GENERIC))
+		return;
+	for (k = 0; k < fx->nr_mms; k++) {
+		mmap_read_lock(fx->mms[k]);
+		fx->guarded[k][0] = lazyfree_table_at(fx->mms[k], first);
+		fx->guarded[k][1] = last == first ? NULL :
+				    lazyfree_table_at(fx->mms[k], last);
+		mmap_read_unlock(fx->mms[k]);
+		for (j = 0; j < 2; j++)
+			if (fx->guarded[k][j])
+				lazyfree_poison_table(fx, fx->guarded[k][j],
+						      j ? last : first);
+		kasan_poison_pages(fx->canaries[k], 0, false);
+	}
+	fx->failed_before_guard = READ_ONCE(fx->test->status) == KUNIT_FAILURE;
+}
+
+/*
+ * Right after the attempt: unpoison what lazyfree_guard() poisoned, and
+ * if the case failed in between (only a KASAN report can fail it there),
+ * say which entries were out of bounds.
+ */
+static void lazyfree_unguard(struct lazyfree_fixture *fx)
+{
+	unsigned int j, k;
+
+	if (!IS_ENABLED(CONFIG_KASAN_GENERIC))
+		return;
+	for (k = 0; k < fx->nr_mms; k++) {
+		for (j = 0; j < 2; j++) {
+			if (fx->guarded[k][j])
+				kasan_unpoison_range(page_address(fx->guarded[k][j]),
+						     PAGE_SIZE);
+			fx->guarded[k][j] = NULL;
+		}
+		kasan_unpoison_range(page_address(fx->canaries[k]), PAGE_SIZE);
+	}
+	if (!fx->failed_before_guard &&
+	    READ_ONCE(fx->test->status) == KUNIT_FAILURE)
+		KUNIT_FAIL(fx->test,
+			   "KASAN reported an access during the unmap attempt (see its report above): reclaim read a PTE outside the folio's %u PTEs from %#lx, or past the end of the page table (the canary)",
+			   fx->nr_pages, fx->addr);
+}
+
 /* ===== Triggers: what happens between MADV_FREE and reclaim ===== */
 
 /* Simulate a user write to page @i: a write fault dirties its PTE. */
@@ -1661,6 +1787,49 @@ static void lazyfree_unpin(struct lazyfree_fixture *fx, struct page *page)
 {
 	kunit_release_action(fx->test, lazyfree_put_page_action, page);
 	fx->pins--;
+}
+
+/*
+ * Make PTE fx->young of mm 0 young and every other PTE of the folio old,
+ * in every mm: the accessed bits as reclaim finds them when the program
+ * read that one page after MADV_FREE (which left them all old).
+ */
+static int lazyfree_age_pte(pte_t *ptep, unsigned long addr,
+			    unsigned long next, struct mm_walk *walk)
+{
+	struct lazyfree_fixture *fx = walk->private;
+	pte_t pte = ptep_get(ptep);
+
+	if (!pte_present(pte))
+		return 0;
+	if (lazyfree_walk_mm_index(walk) == 0 &&
+	    lazyfree_walk_page_index(walk, addr) == fx->young)
+		pte = pte_mkyoung(pte);
+	else
+		pte = pte_mkold(pte);
+	set_pte_at(walk->mm, addr, ptep, pte);
+	return 0;
+}
+
+static const struct mm_walk_ops lazyfree_age_ops = {
+	.pte_entry = lazyfree_age_pte,
+	.walk_lock = PGWALK_RDLOCK,
+};
+
+static void lazyfree_age(struct lazyfree_fixture *fx, unsigned int young)
+{
+	unsigned int k;
+
+	fx->young = young;
+	for (k = 0; k < fx->nr_mms; k++) {
+		mmap_read_lock(fx->mms[k]);
+		walk_page_range(fx->mms[k], fx->addr,
+				lazyfree_page_addr(fx, fx->nr_pages),
+				&lazyfree_age_ops, fx);
+		/* UML's walks the VMAs: under the mmap lock. */
+		flush_tlb_mm(fx->mms[k]);
+		mmap_read_unlock(fx->mms[k]);
+	}
 }
 
 /* ===== The model: the end state a layout must reach ===== */
@@ -1766,6 +1935,26 @@ static void lazyfree_model(const struct lazyfree_layout *l,
 	exp->swapbacked = exp->dirty && !droppable;
 	exp->mlocked = l->vma == LAZYFREE_VMA_MLOCKED && !l->hole_len &&
 		       l->kind == LAZYFREE_IN_TABLE;
+}
+
+/* Whether PTE @i lies in an mlocked VMA. */
+static bool lazyfree_in_mlocked_vma(const struct lazyfree_layout *l,
+				    unsigned int i)
+{
+	return l->vma == LAZYFREE_VMA_MLOCKED ||
+	       (l->kind == LAZYFREE_VMA_STRADDLE_MLOCKED && i >= l->split);
+}
+
+/*
+ * What folio_referenced() must return: the number of VMAs in which it
+ * found a young PTE of the folio.  Only PTE l->young of mm 0 is young
+ * (lazyfree_age()), and it counts unless an mlocked VMA holds it: there
+ * folio_referenced_one() counts the PTEs without looking at them (and
+ * mlocks the folio if it finds it fully mapped in one page table).
+ */
+static int lazyfree_model_referenced(const struct lazyfree_layout *l)
+{
+	return l->young != UINT_MAX && !lazyfree_in_mlocked_vma(l, l->young);
 }
 
 /* ===== Checks ===== */
@@ -1908,6 +2097,37 @@ static bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
 				    fx->rss_base[k] + nr_mapped, "MM_ANONPAGES of mm %u", k);
 	}
 	return !lazyfree_diffs_end(&d, "PTEs differ");
+}
+
+/*
+ * After folio_referenced(): every PTE it looked at is old, since it clears
+ * the accessed bits of each batch, all of it; the PTEs of an mlocked VMA,
+ * which it does not look at, keep theirs.
+ */
+static void lazyfree_expect_aged(const struct lazyfree_fixture *fx,
+				 const struct lazyfree_layout *l)
+{
+	struct lazyfree_diffs d = { .test = fx->test };
+	unsigned int i, k;
+	bool young, want;
+	pte_t pte;
+
+	for (k = 0; k < fx->nr_mms; k++) {
+		for (i = 0; i < fx->nr_pages; i++) {
+			pte = lazyfree_read_pte(fx->mms[k], lazyfree_page_addr(fx, i));
+			if (!pte_present(pte))
+				continue;
+			young = pte_young(pte);
+			want = k == 0 && i == l->young && lazyfree_in_mlocked_vma(l, i);
+			if (young != want && lazyfree_diff(&d))
+				KUNIT_FAIL(fx->test,
+					   "mm %u PTE %u/%u: %s after folio_referenced(), expected %s",
+					   k, i, fx->nr_pages, young ? "young" : "old",
+					   want ? "young (an mlocked VMA: not looked at)" :
+						  "old (its batch's accessed bits cleared)");
+		}
+	}
+	lazyfree_diffs_end(&d, "accessed bits differ");
 }
 
 /* Zap PTEs @first to @end - 1 again, VMA by VMA (they may be mlocked). */
@@ -2598,11 +2818,39 @@ static const struct lazyfree_scenario lazyfree_scenarios[] = {
 	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
 	  .softclean = LAZYFREE_POS_QUARTER, .trigger = LAZYFREE_REDIRTY,
 	  .at = LAZYFREE_POS_FIRST, .min_order = 2 },
+	/*
+	 * One page read after MADV_FREE (folio_referenced_scenarios only):
+	 * folio_referenced() must find its young PTE whichever batch holds
+	 * it, clear it, and count the VMA once, so that reclaim keeps the
+	 * folio; in an mlocked VMA it looks at no PTE.
+	 */
+	{ .kind = LAZYFREE_IN_TABLE, .young = LAZYFREE_POS_FIRST },
+	{ .kind = LAZYFREE_IN_TABLE, .young = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .young = LAZYFREE_POS_SECOND },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .young = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_VMA_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .young = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_VMA_STRADDLE_MLOCKED, .split = LAZYFREE_POS_HALF,
+	  .young = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_IN_TABLE, .hole = LAZYFREE_HOLE_MIDDLE,
+	  .young = LAZYFREE_POS_LAST, .min_order = 2 },
+	{ .kind = LAZYFREE_IN_TABLE, .wrprotect = LAZYFREE_POS_SECOND,
+	  .young = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_IN_TABLE, .young = LAZYFREE_POS_LAST,
+	  .fork = true },
+	{ .kind = LAZYFREE_IN_TABLE, .vma = LAZYFREE_VMA_MLOCKED,
+	  .young = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_IN_TABLE, .neighbour = LAZYFREE_NEIGHBOUR_AFTER,
+	  .young = LAZYFREE_POS_LAST },
 };
 
 /*
- * Which rows run through @entry: all through try_to_unmap(), those marked
- * through reclaim_pages(), and through MADV_PAGEOUT those it reclaims
+ * Which rows run through @entry: all through try_to_unmap() but those with
+ * a young PTE, which only folio_referenced() looks at; those marked
+ * through reclaim_pages() and folio_referenced(), with the young ones; and
+ * through MADV_PAGEOUT those it reclaims
  * whole and those it must leave alone: a folio mapped by two mms (neither
  * split nor reclaimed).  Not through MADV_PAGEOUT: a folio it does not see
  * whole in one walk of one page table of one mm (a hole, a PMD or VMA end
@@ -2612,8 +2860,11 @@ static const struct lazyfree_scenario lazyfree_scenarios[] = {
 static bool lazyfree_row_runs(const struct lazyfree_scenario *sc,
 			      enum lazyfree_entry entry)
 {
+	if (sc->young != LAZYFREE_POS_NONE)
+		return entry == LAZYFREE_REFERENCES;
 	switch (entry) {
 	case LAZYFREE_RECLAIM_PAGES:
+	case LAZYFREE_REFERENCES:
 		return sc->reclaim;
 	case LAZYFREE_MADV_PAGEOUT:
 		if (sc->vma != LAZYFREE_VMA_PLAIN)
@@ -2674,6 +2925,7 @@ static void lazyfree_resolve(const struct lazyfree_scenario *sc,
 			sc->hole == LAZYFREE_HOLE_TAIL ? l->nr - quarter : 0;
 	l->wrprotect = lazyfree_pos_index(sc->wrprotect, l->nr);
 	l->softclean = lazyfree_pos_index(sc->softclean, l->nr);
+	l->young = lazyfree_pos_index(sc->young, l->nr);
 	l->vma = sc->vma;
 	l->neighbour = sc->neighbour;
 	l->predirty = sc->predirty;
@@ -2732,6 +2984,8 @@ static int lazyfree_name(const struct lazyfree_layout *l, char *desc, int size)
 	if (l->softclean != UINT_MAX)
 		n += scnprintf(desc + n, size - n,
 			       "_softclean_%u", l->softclean);
+	if (l->young != UINT_MAX)
+		n += scnprintf(desc + n, size - n, "_young_%u", l->young);
 	n += scnprintf(desc + n, size - n, "%s%s%s",
 		       lazyfree_vma_names[l->vma],
 		       lazyfree_neighbour_names[l->neighbour],
@@ -2843,6 +3097,13 @@ static int lazyfree_pageout_params_init(struct kunit *test)
 	return lazyfree_register_layouts(test, lazyfree_scenarios,
 					 ARRAY_SIZE(lazyfree_scenarios),
 					 LAZYFREE_MADV_PAGEOUT, true);
+}
+
+static int lazyfree_referenced_params_init(struct kunit *test)
+{
+	return lazyfree_register_layouts(test, lazyfree_scenarios,
+					 ARRAY_SIZE(lazyfree_scenarios),
+					 LAZYFREE_REFERENCES, true);
 }
 
 #if LAZYFREE_CAN_FAULT
@@ -2997,6 +3258,7 @@ static void lazyfree_draw_shape(struct rnd_state *rnd, struct lazyfree_layout *l
 	l->softclean = IS_ENABLED(CONFIG_MEM_SOFT_DIRTY) &&
 		       lazyfree_chance(rnd, 30) ? lazyfree_rand(rnd, l->nr) :
 						  UINT_MAX;
+	l->young = UINT_MAX;
 	if ((l->kind == LAZYFREE_IN_TABLE || l->kind == LAZYFREE_PMD_STRADDLE) &&
 	    lazyfree_chance(rnd, 20))
 		l->vma = lazyfree_chance(rnd, 50) || VM_DROPPABLE == VM_NONE ?
@@ -3055,6 +3317,7 @@ static const char * const lazyfree_entry_names[] = {
 	[LAZYFREE_TRY_TO_UNMAP] = "unmap",
 	[LAZYFREE_RECLAIM_PAGES] = "reclaim",
 	[LAZYFREE_MADV_PAGEOUT] = "pageout",
+	[LAZYFREE_REFERENCES] = "references",
 };
 
 /* e.g. "seed1_17_order5_pmd_straddle_3_29_hole_0_4_pin_9_reclaim" */
@@ -3156,10 +3419,12 @@ static void lazyfree_try_to_unmap(struct lazyfree_fixture *fx)
 {
 	lazyfree_snapshot(fx);
 
+	lazyfree_guard(fx);
 	folio_lock(fx->folio);
 	try_to_unmap(fx->folio, LAZYFREE_TTU_FLAGS);
 	try_to_unmap_flush();
 	folio_unlock(fx->folio);
+	lazyfree_unguard(fx);
 }
 
 /* reclaim_pages() on a list holding the isolated folio; its return value. */
@@ -3224,7 +3489,7 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 	struct lazyfree_expect *exp;
 	bool freed, ok;
 	long splits;
-	int ret;
+	int ret = 0;
 
 	exp = kunit_kzalloc(test, sizeof(*exp), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, exp);
@@ -3237,15 +3502,18 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 	lazyfree_snapshot(fx);
 	lazyfreed = lazyfree_pglazyfreed(test);
 	splits = lazyfree_splits(l->order);
-	if (entry == LAZYFREE_MADV_PAGEOUT) {
+	lazyfree_guard(fx);
+	if (entry == LAZYFREE_MADV_PAGEOUT)
 		ret = do_madvise(fx->mm, fx->addr, fx->nr_pages * PAGE_SIZE,
 				 MADV_PAGEOUT);
-		KUNIT_EXPECT_EQ_MSG(test, ret, 0, "MADV_PAGEOUT");
-	} else {
+	else
 		reclaimed = lazyfree_reclaim_pages(fx);
+	lazyfree_unguard(fx);
+	if (entry == LAZYFREE_MADV_PAGEOUT)
+		KUNIT_EXPECT_EQ_MSG(test, ret, 0, "MADV_PAGEOUT");
+	else
 		KUNIT_EXPECT_EQ_MSG(test, reclaimed, freed ? fx->nr_pages : 0,
 				    "reclaim_pages() return value");
-	}
 	lazyfreed = lazyfree_pglazyfreed(test) - lazyfreed;
 	/*
 	 * MADV_PAGEOUT returns no count: shrink_folio_list() counts
@@ -3280,6 +3548,68 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 	return true;
 }
 
+/*
+ * What shrink_folio_list() does first with a folio it took off the
+ * inactive list: folio_referenced(), through folio_check_references(),
+ * which clears the accessed bits batch by batch and counts the VMAs in
+ * which it found one set.  A folio found referenced, or fully mapped in an
+ * mlocked VMA (folio_referenced() mlocks it then), is kept (activated),
+ * nothing unmapped; any other goes on to try_to_unmap(), whose checks
+ * follow.  Before it, the PTEs' accessed bits are set as the layout says
+ * (lazyfree_age()).  Returns whether the PTEs were as expected.
+ */
+static bool lazyfree_references_and_expect(struct lazyfree_fixture *fx,
+					   const struct lazyfree_layout *l,
+					   enum lazyfree_trigger trigger)
+{
+	/* vm_flags_t in 7.2, vma_flags_t since 7.3: VM_LOCKED is read off the folio. */
+	union {
+		vm_flags_t vm_flags;
+		vma_flags_t vma_flags;
+	} flags;
+	struct kunit *test = fx->test;
+	struct lazyfree_expect *exp;
+	int referenced, want;
+	unsigned int i;
+	bool ok;
+
+	exp = kunit_kzalloc(test, sizeof(*exp), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, exp);
+	lazyfree_model(l, fx, trigger, LAZYFREE_TRY_TO_UNMAP, exp);
+	want = lazyfree_model_referenced(l);
+
+	lazyfree_expect_reads_before(fx, l);
+	lazyfree_age(fx, l->young);
+	lazyfree_snapshot(fx);
+	lazyfree_guard(fx);
+	folio_lock(fx->folio);
+	referenced = folio_referenced(fx->folio, 1, NULL, (void *)&flags);
+	folio_unlock(fx->folio);
+	lazyfree_unguard(fx);
+	KUNIT_EXPECT_EQ_MSG(test, referenced, want,
+			    "folio_referenced(): VMAs in which it found a young PTE (young: PTE %d of mm 0)",
+			    l->young == UINT_MAX ? -1 : (int)l->young);
+
+	/* Nothing unmapped, nothing changed but the accessed bits. */
+	bitmap_zero(exp->mapped, LAZYFREE_MAX_PAGES);
+	for (i = 0; i < l->nr; i++)
+		if (!lazyfree_in_hole(l, i))
+			__set_bit(i, exp->mapped);
+	exp->dirty = false;
+	exp->swapbacked = false;
+	ok = lazyfree_expect_ptes(fx, exp);
+	ok = lazyfree_expect_canaries(fx) && ok;
+	lazyfree_expect_neighbour(fx);
+	lazyfree_expect_aged(fx, l);
+	if (ok && !want && !exp->mlocked)
+		return lazyfree_try_to_unmap_and_expect(fx, l, trigger);
+
+	lazyfree_expect_folio(fx, exp, 1, false);
+	lazyfree_repair_ptes(fx);
+	lazyfree_repair_folio(fx);
+	return ok;
+}
+
 /* One unmap attempt and its checks; false if the PTEs were not as expected. */
 static bool lazyfree_attempt(struct lazyfree_fixture *fx,
 			     const struct lazyfree_layout *l,
@@ -3288,6 +3618,8 @@ static bool lazyfree_attempt(struct lazyfree_fixture *fx,
 {
 	if (entry == LAZYFREE_TRY_TO_UNMAP)
 		return lazyfree_try_to_unmap_and_expect(fx, l, trigger);
+	if (entry == LAZYFREE_REFERENCES)
+		return lazyfree_references_and_expect(fx, l, trigger);
 	return lazyfree_reclaim_and_expect(fx, l, trigger, entry);
 }
 
@@ -3356,6 +3688,16 @@ static void reclaim_pages_scenarios(struct kunit *test)
 static void madv_pageout_scenarios(struct kunit *test)
 {
 	lazyfree_run_scenario(test, LAZYFREE_MADV_PAGEOUT);
+}
+
+/*
+ * The table's rows marked .reclaim and those with a young PTE, with
+ * references checked first (folio_referenced()) as shrink_folio_list()
+ * does; see lazyfree_references_and_expect().
+ */
+static void folio_referenced_scenarios(struct kunit *test)
+{
+	lazyfree_run_scenario(test, LAZYFREE_REFERENCES);
 }
 
 /* Random layouts, each through its entry, against the model. */
@@ -3679,6 +4021,8 @@ static struct kunit_case rmap_lazyfree_batch_test_cases[] = {
 				   lazyfree_reclaim_params_init, NULL),
 	KUNIT_CASE_PARAM_WITH_INIT(madv_pageout_scenarios, kunit_array_gen_params,
 				   lazyfree_pageout_params_init, NULL),
+	KUNIT_CASE_PARAM_WITH_INIT(folio_referenced_scenarios, kunit_array_gen_params,
+				   lazyfree_referenced_params_init, NULL),
 	KUNIT_CASE_PARAM_WITH_INIT(random_layouts, kunit_array_gen_params,
 				   lazyfree_random_params_init, NULL),
 #if LAZYFREE_CAN_FAULT
