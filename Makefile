@@ -4,6 +4,7 @@
 # (`make run ARCH=x86_64`: under QEMU, with real mTHP);
 # `make check` runs the project's own tests; `make check-debug` runs the
 # suite 20 times on a debug kernel (KASAN, lockdep, page poisoning);
+# `make fuzz` checks COUNT random layouts on UML, in chunks;
 # `make bench` measures the loops against a bare kunit.py baseline;
 # `make patches` writes the suite as a kernel patch series (out/series/).
 # See README.md.
@@ -28,12 +29,14 @@
 #                       KERNEL_ARGS=lazyfree_mutant=rmap-no-pmd-cap BOOT_ONLY=1
 #   SEED=N COUNT=N      make run: the random_layouts case draws COUNT
 #                       layouts (default 3000 on UML, 500 on x86_64) from
-#                       seed SEED (default 1)
+#                       seed SEED (default 1); FIRST=N: from index N on
+#                       make fuzz: COUNT layouts (default 100000) of seed
+#                       SEED on UML, CHUNK (default 20000) per boot
 #   GOOD=rev BAD=rev    for `make bisect` (KERNEL_SRC must be a git tree)
 
-export ARCH ACCEL KERNEL_SRC KERNEL_VERSION CARRIED_FIXES MUTANT JOBS CACHE_DIR FLAVOUR REPEAT BOOT_ONLY MUTANTS KERNEL_ARGS SEED COUNT
+export ARCH ACCEL KERNEL_SRC KERNEL_VERSION CARRIED_FIXES MUTANT JOBS CACHE_DIR FLAVOUR REPEAT BOOT_ONLY MUTANTS KERNEL_ARGS SEED COUNT FIRST CHUNK
 
-.PHONY: run check check-debug bench bisect install uninstall get-kernel patches help
+.PHONY: run check check-debug fuzz bench bisect install uninstall get-kernel patches help
 
 run:
 	@scripts/run $(FILTER)
@@ -43,6 +46,9 @@ check:
 
 check-debug:
 	@CHECK_STEPS=debug scripts/check
+
+fuzz:
+	@scripts/fuzz
 
 bench:
 	@scripts/bench

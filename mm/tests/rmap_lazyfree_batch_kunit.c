@@ -47,6 +47,7 @@
 
 #include <kunit/test.h>
 #include <linux/bitmap.h>
+#include <linux/ctype.h>
 #include <linux/highmem.h>
 #include <linux/hugetlb.h>
 #include <linux/kasan.h>
@@ -2660,6 +2661,52 @@ static void lazyfree_repair_folio(struct lazyfree_fixture *fx)
 		   wrong, delta, mapped);
 }
 
+static int lazyfree_forget_pte(pte_t *ptep, unsigned long addr,
+			       unsigned long next, struct mm_walk *walk)
+{
+	struct lazyfree_fixture *fx = walk->private;
+	pte_t pte = ptep_get(ptep);
+
+	if (!pte_present(pte) || pte_pfn(pte) - fx->pfn >= fx->nr_pages)
+		return 0;
+	ptep_get_and_clear(walk->mm, addr, ptep);
+	add_mm_counter(walk->mm, MM_ANONPAGES, -1);
+	fx->repaired++;
+	return 0;
+}
+
+static const struct mm_walk_ops lazyfree_forget_ops = {
+	.pte_entry = lazyfree_forget_pte,
+	.walk_lock = PGWALK_RDLOCK,
+};
+
+/*
+ * The kernel under test freed the folio during try_to_unmap() although the
+ * test held a reference (a batch dropped the references of entries it
+ * never cleared).  Clear every PTE still mapping one of its pages, in
+ * every mm, with the RSS it holds, touching no freed page, and let go of
+ * the folio, so that the mms go without freeing its pages once more.
+ */
+static void lazyfree_forget_folio(struct lazyfree_fixture *fx)
+{
+	unsigned int k;
+
+	fx->repaired = 0;
+	for (k = 0; k < fx->nr_mms; k++) {
+		mmap_read_lock(fx->mms[k]);
+		walk_page_range(fx->mms[k], fx->addr,
+				lazyfree_page_addr(fx, fx->nr_pages),
+				&lazyfree_forget_ops, fx);
+		flush_tlb_mm(fx->mms[k]);
+		mmap_read_unlock(fx->mms[k]);
+	}
+	kunit_remove_action(fx->test, lazyfree_putback_lru_action, fx->folio);
+	fx->isolated = false;
+	KUNIT_FAIL(fx->test,
+		   "the kernel freed the folio during try_to_unmap() although the test held a reference; cleared the %u PTEs still mapping it",
+		   fx->repaired);
+}
+
 /* ===== The scenario table ===== */
 
 /*
@@ -3171,14 +3218,17 @@ static int lazyfree_cut_params_init(struct kunit *test)
 /* ===== Random layouts: the model as the oracle ===== */
 
 /*
- * random_layouts draws lazyfree_random_count layouts (boot parameter
- * rmap_lazyfree_batch_kunit.random_count) from a PRNG seeded with
- * rmap_lazyfree_batch_kunit.random_seed (default 1): every dimension of
- * the scenario table combined freely, each through one reclaim entry, with
- * the end state from lazyfree_model().  The same seed and count give the
- * same layouts in every boot; each result is named after its seed, its
- * index and its layout.  Left out, as in the table: what the fixture
- * cannot build or the model does not decide (see lazyfree_draw()).
+ * random_layouts draws layouts from a PRNG seeded with
+ * rmap_lazyfree_batch_kunit.random_seed (default 1) and runs
+ * lazyfree_random_count of them (boot parameter ...random_count) from
+ * index ...random_first on (default 0; the ones before are drawn and
+ * dropped): every dimension of the scenario table combined freely, each
+ * through one reclaim entry, with the end state from lazyfree_model().
+ * The same seed gives the same layout at each index in every boot; each
+ * result is named after its seed, its index and its layout, and
+ * random_first=index random_count=1 runs that one alone.  Left out, as in
+ * the table: what the fixture cannot build or the model does not decide
+ * (see lazyfree_draw()).
  */
 static unsigned int lazyfree_random_seed = 1;
 module_param_named(random_seed, lazyfree_random_seed, uint, 0444);
@@ -3190,18 +3240,33 @@ MODULE_PARM_DESC(random_seed, "seed of the random_layouts case");
  */
 static unsigned int lazyfree_random_count = LAZYFREE_CAN_FAULT ? 500 : 3000;
 module_param_named(random_count, lazyfree_random_count, uint, 0444);
-MODULE_PARM_DESC(random_count, "number of layouts random_layouts draws");
+MODULE_PARM_DESC(random_count, "number of layouts random_layouts runs");
+
+static unsigned int lazyfree_random_first;
+module_param_named(random_first, lazyfree_random_first, uint, 0444);
+MODULE_PARM_DESC(random_first, "index of the first layout random_layouts runs");
+
+/*
+ * A layout by name instead of a draw: a random layout's name without its
+ * "seed<S>_<I>_" prefix, e.g. "order4_pmd_straddle_3_13_pin_2_reclaim";
+ * scripts/shrink boots the suite with smaller and smaller ones.
+ */
+static char *lazyfree_random_layout;
+module_param_named(random_layout, lazyfree_random_layout, charp, 0444);
+MODULE_PARM_DESC(random_layout, "run only this layout (its name) in random_layouts");
 
 /**
  * struct lazyfree_random_layout - one parameter of random_layouts
  * @l: the layout
  * @entry: the reclaim entry it goes through
  * @index: its index in the draw
+ * @given: named by random_layout=, not drawn
  */
 struct lazyfree_random_layout {
 	struct lazyfree_layout l;
 	enum lazyfree_entry entry;
 	unsigned int index;
+	bool given;
 };
 
 /* A number in [0, @n). */
@@ -3279,12 +3344,13 @@ static void lazyfree_draw_shape(struct rnd_state *rnd, struct lazyfree_layout *l
  * COW).  The entry is one the layout runs through (lazyfree_row_runs()),
  * and not reclaim_pages() for a pinned folio in an mlocked VMA: the first
  * attempt mlocks it, and the second would hand reclaim_pages() an
- * unevictable folio, which no caller does (shrink_folio_list() BUGs).
+ * unevictable folio, which no caller does (shrink_folio_list() BUGs).  A
+ * young PTE only with references checked, the one entry that looks at it.
  */
 static void lazyfree_draw(struct rnd_state *rnd, struct lazyfree_random_layout *r)
 {
 	struct lazyfree_layout *l = &r->l;
-	enum lazyfree_entry entries[3];
+	enum lazyfree_entry entries[4];
 	unsigned int nr_entries = 0;
 
 	lazyfree_draw_shape(rnd, l);
@@ -3303,6 +3369,7 @@ static void lazyfree_draw(struct rnd_state *rnd, struct lazyfree_random_layout *
 		l->wrprotect = UINT_MAX;
 
 	entries[nr_entries++] = LAZYFREE_TRY_TO_UNMAP;
+	entries[nr_entries++] = LAZYFREE_REFERENCES;
 	if (l->vma == LAZYFREE_VMA_PLAIN ||
 	    (l->vma == LAZYFREE_VMA_MLOCKED && (l->trigger == LAZYFREE_CLEAN ||
 						l->trigger == LAZYFREE_REDIRTY)))
@@ -3311,6 +3378,8 @@ static void lazyfree_draw(struct rnd_state *rnd, struct lazyfree_random_layout *
 	    (l->fork || (l->kind == LAZYFREE_IN_TABLE && !l->hole_len)))
 		entries[nr_entries++] = LAZYFREE_MADV_PAGEOUT;
 	r->entry = entries[lazyfree_rand(rnd, nr_entries)];
+	if (r->entry == LAZYFREE_REFERENCES && lazyfree_chance(rnd, 50))
+		l->young = lazyfree_rand_mapped(rnd, l);
 }
 
 static const char * const lazyfree_entry_names[] = {
@@ -3325,31 +3394,175 @@ static void lazyfree_random_describe(struct kunit *test, const void *param,
 				     char *desc)
 {
 	const struct lazyfree_random_layout *r = param;
-	int n;
+	int n = 0;
 
-	n = scnprintf(desc, KUNIT_PARAM_DESC_SIZE, "seed%u_%u_",
-		      lazyfree_random_seed, r->index);
+	if (!r->given)
+		n = scnprintf(desc, KUNIT_PARAM_DESC_SIZE, "seed%u_%u_",
+			      lazyfree_random_seed, r->index);
 	n += lazyfree_name(&r->l, desc + n, KUNIT_PARAM_DESC_SIZE - n);
 	scnprintf(desc + n, KUNIT_PARAM_DESC_SIZE - n, "_%s",
 		  lazyfree_entry_names[r->entry]);
 }
 
+/* If *@s starts with @prefix, step over it. */
+static bool lazyfree_eat(const char **s, const char *prefix)
+{
+	size_t len = strlen(prefix);
+
+	if (strncmp(*s, prefix, len))
+		return false;
+	*s += len;
+	return true;
+}
+
+/* If *@s starts with a decimal number below 1 << 16, step over it. */
+static bool lazyfree_eat_uint(const char **s, unsigned int *v)
+{
+	const char *p = *s;
+	unsigned int x = 0;
+
+	if (!isdigit(*p))
+		return false;
+	while (isdigit(*p) && x < 1U << 16)
+		x = x * 10 + (*p++ - '0');
+	if (x >= 1U << 16)
+		return false;
+	*v = x;
+	*s = p;
+	return true;
+}
+
+/* The longest of the @n @names *@s starts with, stepped over; -1 if none. */
+static int lazyfree_eat_name(const char **s, const char * const *names,
+			     unsigned int n)
+{
+	size_t len, best_len = 0;
+	unsigned int i;
+	int best = -1;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(names[i]);
+		if (len >= best_len && !strncmp(*s, names[i], len)) {
+			best = i;
+			best_len = len;
+		}
+	}
+	*s += best_len;
+	return best;
+}
+
+/* "_<what>_<number>", if *@s starts so; *@v is left alone if not. */
+static bool lazyfree_eat_field(const char **s, const char *what,
+			       unsigned int *v)
+{
+	const char *p = *s;
+
+	if (!lazyfree_eat(&p, what) || !lazyfree_eat_uint(&p, v))
+		return false;
+	*s = p;
+	return true;
+}
+
+/*
+ * Parse @name as lazyfree_name() and lazyfree_random_describe() write it
+ * (without the seed and index) into @r.  Returns false unless the whole
+ * name parsed, describes a layout (every position inside the folio) and
+ * is written back the same.
+ */
+static bool lazyfree_parse_layout(const char *name, struct lazyfree_random_layout *r)
+{
+	struct lazyfree_layout *l = &r->l;
+	char again[KUNIT_PARAM_DESC_SIZE];
+	const char *s = name;
+	unsigned int rest;
+	int i, n;
+
+	memset(r, 0, sizeof(*r));
+	l->wrprotect = UINT_MAX;
+	l->softclean = UINT_MAX;
+	l->young = UINT_MAX;
+	l->at = UINT_MAX;
+	l->source = lazyfree_eat(&s, "faulted_") ? LAZYFREE_FAULTED :
+						    LAZYFREE_HAND_BUILT;
+	if (!lazyfree_eat(&s, "order") || !lazyfree_eat_uint(&s, &l->order) ||
+	    !l->order || l->order >= PMD_ORDER || !lazyfree_eat(&s, "_"))
+		return false;
+	l->nr = 1U << l->order;
+	i = lazyfree_eat_name(&s, lazyfree_kind_names,
+			      ARRAY_SIZE(lazyfree_kind_names));
+	if (i < 0)
+		return false;
+	l->kind = i;
+	if (l->kind != LAZYFREE_IN_TABLE &&
+	    (!lazyfree_eat_field(&s, "_", &l->split) ||
+	     !lazyfree_eat_field(&s, "_", &rest) || !l->split ||
+	     l->split + rest != l->nr))
+		return false;
+	if (lazyfree_eat_field(&s, "_hole_", &l->hole_start) &&
+	    (!lazyfree_eat_field(&s, "_", &l->hole_len) || !l->hole_len ||
+	     l->hole_start + l->hole_len > l->nr))
+		return false;
+	lazyfree_eat_field(&s, "_wrprotect_", &l->wrprotect);
+	lazyfree_eat_field(&s, "_softclean_", &l->softclean);
+	lazyfree_eat_field(&s, "_young_", &l->young);
+	l->vma = max(0, lazyfree_eat_name(&s, lazyfree_vma_names,
+					  ARRAY_SIZE(lazyfree_vma_names)));
+	l->neighbour = max(0, lazyfree_eat_name(&s, lazyfree_neighbour_names,
+						ARRAY_SIZE(lazyfree_neighbour_names)));
+	l->predirty = lazyfree_eat(&s, "_predirty");
+	l->fork = lazyfree_eat(&s, "_forked");
+	l->trigger = max(0, lazyfree_eat_name(&s, lazyfree_trigger_names,
+					      ARRAY_SIZE(lazyfree_trigger_names)));
+	if (l->trigger != LAZYFREE_CLEAN && !lazyfree_eat_field(&s, "_", &l->at))
+		return false;
+	if (!lazyfree_eat(&s, "_"))
+		return false;
+	i = lazyfree_eat_name(&s, lazyfree_entry_names,
+			      ARRAY_SIZE(lazyfree_entry_names));
+	if (i < 0 || *s)
+		return false;
+	r->entry = i;
+	if ((l->wrprotect != UINT_MAX && l->wrprotect >= l->nr) ||
+	    (l->softclean != UINT_MAX && l->softclean >= l->nr) ||
+	    (l->young != UINT_MAX && l->young >= l->nr) ||
+	    (l->at != UINT_MAX && l->at >= l->nr))
+		return false;
+	n = lazyfree_name(l, again, sizeof(again));
+	scnprintf(again + n, sizeof(again) - n, "_%s",
+		  lazyfree_entry_names[r->entry]);
+	return !strcmp(again, name);
+}
+
 static int lazyfree_random_params_init(struct kunit *test)
 {
+	unsigned int i, first = lazyfree_random_first;
+	unsigned int count = min(lazyfree_random_count, UINT_MAX - first);
 	struct lazyfree_random_layout *layouts;
 	struct rnd_state rnd;
-	unsigned int i;
 
-	layouts = kunit_kcalloc(test, max(lazyfree_random_count, 1U),
-				sizeof(*layouts), GFP_KERNEL);
+	layouts = kunit_kcalloc(test, max(count, 1U), sizeof(*layouts),
+				GFP_KERNEL);
 	if (!layouts)
 		return -ENOMEM;
-	prandom_seed_state(&rnd, lazyfree_random_seed);
-	for (i = 0; i < lazyfree_random_count; i++) {
-		lazyfree_draw(&rnd, &layouts[i]);
-		layouts[i].index = i;
+	if (lazyfree_random_layout) {
+		if (!lazyfree_parse_layout(lazyfree_random_layout, layouts)) {
+			kunit_err(test, "random_layout=%s: not a layout name",
+				  lazyfree_random_layout);
+			return -EINVAL;
+		}
+		layouts->given = true;
+		kunit_register_params_array(test, layouts, 1,
+					    lazyfree_random_describe);
+		return 0;
 	}
-	kunit_register_params_array(test, layouts, lazyfree_random_count,
+	prandom_seed_state(&rnd, lazyfree_random_seed);
+	for (i = 0; i < first + count; i++) {
+		struct lazyfree_random_layout *r = &layouts[i < first ? 0 : i - first];
+
+		lazyfree_draw(&rnd, r);
+		r->index = i;
+	}
+	kunit_register_params_array(test, layouts, count,
 				    lazyfree_random_describe);
 	return 0;
 }
@@ -3461,6 +3674,10 @@ static bool lazyfree_try_to_unmap_and_expect(struct lazyfree_fixture *fx,
 	ok = lazyfree_expect_ptes(fx, exp);
 	ok = lazyfree_expect_canaries(fx) && ok;
 	lazyfree_expect_neighbour(fx);
+	if (!folio_ref_count(fx->folio)) {
+		lazyfree_forget_folio(fx);
+		return false;
+	}
 	if (ok)
 		lazyfree_expect_reads(fx, exp->mapped, true);
 	lazyfree_expect_folio(fx, exp, 1, false);
@@ -3496,6 +3713,16 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 	lazyfree_model(l, fx, trigger, entry, exp);
 	freed = bitmap_empty(exp->mapped, fx->nr_pages);
 
+	/*
+	 * No caller hands reclaim an unevictable folio (shrink_folio_list()
+	 * BUGs on one); only an earlier attempt's bug can have mlocked this
+	 * one: none of the layouts reaching here may be mlocked yet.
+	 */
+	if (folio_test_mlocked(fx->folio) || folio_test_unevictable(fx->folio)) {
+		KUNIT_FAIL(test,
+			   "the folio is mlocked before reclaim: an earlier attempt mlocked it; not handing it to reclaim");
+		return false;
+	}
 	lazyfree_expect_reads_before(fx, l);
 	if (entry == LAZYFREE_MADV_PAGEOUT && fx->isolated)
 		lazyfree_back_to_lru(fx);
@@ -3616,6 +3843,18 @@ static bool lazyfree_attempt(struct lazyfree_fixture *fx,
 			     enum lazyfree_trigger trigger,
 			     enum lazyfree_entry entry)
 {
+	/*
+	 * Every attempt starts from a lazyfree folio: the fixture makes it
+	 * so, and an attempt the model says keeps it clean leaves it so.
+	 * One an earlier attempt's bug made swapbacked is no folio reclaim
+	 * would unmap this way (try_to_unmap() would warn that it is not in
+	 * the swap cache, shrink_folio_list() try to split it).
+	 */
+	if (folio_test_swapbacked(fx->folio)) {
+		KUNIT_FAIL(fx->test,
+			   "the folio is swapbacked before this attempt: an earlier attempt made it so; not unmapping it again");
+		return false;
+	}
 	if (entry == LAZYFREE_TRY_TO_UNMAP)
 		return lazyfree_try_to_unmap_and_expect(fx, l, trigger);
 	if (entry == LAZYFREE_REFERENCES)
