@@ -655,6 +655,12 @@ static unsigned int lazyfree_walk_page_index(struct mm_walk *walk,
 	return (addr - fx->addr) >> PAGE_SHIFT;
 }
 
+/* Whether @pte maps one of the folio's pages (by PFN, also once freed). */
+static bool lazyfree_maps_folio(const struct lazyfree_fixture *fx, pte_t pte)
+{
+	return pte_present(pte) && pte_pfn(pte) - fx->pfn < fx->nr_pages;
+}
+
 static unsigned int lazyfree_walk_mm_index(struct mm_walk *walk)
 {
 	struct lazyfree_fixture *fx = walk->private;
@@ -1519,14 +1525,25 @@ static unsigned long lazyfree_next_table_addr(const struct lazyfree_fixture *fx)
 	return ALIGN_DOWN(fx->addr, PMD_SIZE) + PMD_SIZE;
 }
 
+/* The PTE table of @mm covering @addr, or NULL; mmap lock held. */
+static struct page *lazyfree_table_at(struct mm_struct *mm, unsigned long addr)
+{
+	pmd_t *pmd = mm_find_pmd(mm, addr);
+	pmd_t pmdval;
+
+	if (!pmd)
+		return NULL;
+	pmdval = pmdp_get(pmd);
+	if (!pmd_present(pmdval) || pmd_leaf(pmdval))
+		return NULL;
+	return pmd_page(pmdval);
+}
+
 /* Whether mm @k still has the fixture's table at fx->addr. */
 static bool lazyfree_table_is_ours(const struct lazyfree_fixture *fx,
 				   unsigned int k)
 {
-	pmd_t *pmd = mm_find_pmd(fx->mms[k], fx->addr);
-
-	return pmd && pmd_present(pmdp_get(pmd)) &&
-	       pmd_page(pmdp_get(pmd)) == fx->tables[k];
+	return lazyfree_table_at(fx->mms[k], fx->addr) == fx->tables[k];
 }
 
 /* Copy the next page table (or none) into every mm's canary. */
@@ -1669,20 +1686,6 @@ static bool lazyfree_expect_canaries(struct lazyfree_fixture *fx)
  * falls inside the folio's range (a VMA straddle), where the walk of the
  * next VMA reads the entry rightly; and any read without KASAN_GENERIC.
  */
-
-/* The PTE table of @mm covering @addr, or NULL; mmap lock held. */
-static struct page *lazyfree_table_at(struct mm_struct *mm, unsigned long addr)
-{
-	pmd_t *pmd = mm_find_pmd(mm, addr);
-	pmd_t pmdval;
-
-	if (!pmd)
-		return NULL;
-	pmdval = pmdp_get(pmd);
-	if (!pmd_present(pmdval) || pmd_leaf(pmdval))
-		return NULL;
-	return pmd_page(pmdval);
-}
 
 /*
  * Poison page table @table, which maps from @table_addr, all but the
@@ -2428,7 +2431,7 @@ static int lazyfree_hold_pte(pte_t *ptep, unsigned long addr,
 	struct lazyfree_fixture *fx = walk->private;
 	pte_t pte = ptep_get(ptep);
 
-	if (!pte_present(pte) || pte_pfn(pte) - fx->pfn >= fx->nr_pages)
+	if (!lazyfree_maps_folio(fx, pte))
 		return 0;
 	/* Split (a kernel bug did it): its pages are other folios now. */
 	if (page_folio(pte_page(pte)) != fx->folio)
@@ -2676,7 +2679,7 @@ static int lazyfree_forget_pte(pte_t *ptep, unsigned long addr,
 	struct lazyfree_fixture *fx = walk->private;
 	pte_t pte = ptep_get(ptep);
 
-	if (!pte_present(pte) || pte_pfn(pte) - fx->pfn >= fx->nr_pages)
+	if (!lazyfree_maps_folio(fx, pte))
 		return 0;
 	ptep_get_and_clear(walk->mm, addr, ptep);
 	add_mm_counter(walk->mm, MM_ANONPAGES, -1);
