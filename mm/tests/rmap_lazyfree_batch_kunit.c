@@ -299,12 +299,19 @@ struct lazyfree_scenario {
  *	folio_check_references()) before it unmaps anything: a folio found
  *	young, or found fully mapped in an mlocked VMA (and mlocked), is
  *	kept; any other then goes through try_to_unmap()
+ * @LAZYFREE_LRU: try_to_free_pages() (direct reclaim) with the folio back
+ *	on the LRU as the only folio of the file LRU lists (a lazyfree
+ *	folio is on those), and no swap: shrink_inactive_list() takes it
+ *	from there and checks references first (folio_check_references()),
+ *	as kswapd and memory cgroup reclaim do.  The case is skipped where
+ *	the lists hold anything else
  */
 enum lazyfree_entry {
 	LAZYFREE_TRY_TO_UNMAP,
 	LAZYFREE_RECLAIM_PAGES,
 	LAZYFREE_MADV_PAGEOUT,
 	LAZYFREE_REFERENCES,
+	LAZYFREE_LRU,
 };
 
 /**
@@ -411,8 +418,10 @@ struct lazyfree_cut_layout {
  * @isolated: the fixture holds the isolation reference (reclaim_pages()
  *	takes it over)
  * @reclaimed_pages: the pages reclaim reported freed (reclaim_pages()'
- *	return value, or PGLAZYFREED's change for MADV_PAGEOUT); 0 while the
- *	folio is kept
+ *	return value, or PGLAZYFREED's change for MADV_PAGEOUT and LRU
+ *	reclaim); 0 while the folio is kept
+ * @split: LRU reclaim kept the folio and split it, as it must
+ *	(lazyfree_expect_split()): its pages are other folios now
  * @addr: user address of the folio's first page, in every mm
  * @nr_pages: folio_nr_pages(@folio)
  * @rss_base: MM_ANONPAGES of each mm before the folio was mapped there
@@ -449,6 +458,7 @@ struct lazyfree_fixture {
 	unsigned long pfn;
 	bool isolated;
 	unsigned long reclaimed_pages;
+	bool split;
 	unsigned long addr;
 	unsigned int nr_pages;
 	long rss_base[LAZYFREE_MAX_MMS];
@@ -515,13 +525,16 @@ static unsigned int lazyfree_diffs_end(const struct lazyfree_diffs *d,
 /* ===== The fixture: a lazyfree large folio in a test mm ===== */
 
 /*
- * Folios the fixture allocated, and folios that were then freed: by
- * reclaim_pages(), or by the test dropping the last reference once every
- * mapping was gone (see lazyfree_release_and_expect()).  suite_exit reports
- * both; in a passing run they are equal.
+ * Folios the fixture allocated, folios that were then freed: by reclaim,
+ * or by the test dropping the last reference once every mapping was gone
+ * (see lazyfree_release_and_expect()), and folios LRU reclaim split as it
+ * must (lazyfree_expect_split()), whose pieces go with the case's mappings.
+ * suite_exit reports all three; in a passing run the first is the sum of
+ * the others.
  */
 static unsigned int lazyfree_folios_made;
 static unsigned int lazyfree_folios_freed;
+static unsigned int lazyfree_folios_split;
 
 /*
  * The byte page i of a test folio is filled with; never 0, so that no page
@@ -1969,6 +1982,44 @@ static int lazyfree_model_referenced(const struct lazyfree_layout *l)
 	return l->young != UINT_MAX && !lazyfree_in_mlocked_vma(l, l->young);
 }
 
+/*
+ * How many times one try_to_free_pages() call must take the folio off the
+ * inactive list (PGSCAN_DIRECT counts its pages each time), the folio
+ * alone on the file LRU lists: once if that look frees it or makes it
+ * swapbacked (it goes to the anonymous lists, which are not scanned
+ * without swap), and once more before that if a young PTE outside mlocked
+ * VMAs makes the first look keep it for another trip around the list
+ * (folio_check_references()).  0 where the folio is kept on the file
+ * lists and looked at again at each priority: pinned, or kept by an
+ * mlocked VMA.
+ */
+static unsigned int lazyfree_model_looks(const struct lazyfree_layout *l,
+					 const struct lazyfree_expect *exp,
+					 unsigned int nr_pages)
+{
+	if (!bitmap_empty(exp->mapped, nr_pages) && !exp->swapbacked)
+		return 0;
+	return 1 + lazyfree_model_referenced(l);
+}
+
+/*
+ * Whether LRU reclaim must leave the folio it kept split: where the kernel
+ * has THP, a large anonymous folio of order 2 or more left partly mapped
+ * (a hole, or batches unmapped before the walk stopped) is on the deferred
+ * split queue, and a try_to_free_pages() call that keeps the folio never
+ * reaches its target, so it runs the shrinkers down to priority 0, the
+ * deferred split one included, which splits it.  Not a pinned folio: its
+ * extra reference makes the split fail.
+ */
+static bool lazyfree_model_split(const struct lazyfree_expect *exp,
+				 unsigned int nr_pages, unsigned int pins)
+{
+	unsigned int mapped = bitmap_weight(exp->mapped, nr_pages);
+
+	return IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) && nr_pages >= 4 &&
+	       !pins && mapped && mapped < nr_pages;
+}
+
 /* ===== Checks ===== */
 
 static int lazyfree_save_pte(pte_t *ptep, unsigned long addr,
@@ -2404,15 +2455,38 @@ static long lazyfree_splits(unsigned int order)
 	return stats[MTHP_STAT_SPLIT];
 }
 
-static unsigned long lazyfree_pglazyfreed(struct kunit *test)
+/* A vm event counter (enum vm_event_item), summed over CPUs. */
+static unsigned long lazyfree_vm_event(struct kunit *test,
+				       enum vm_event_item item)
 {
-	unsigned long *events;
+	unsigned long *events, count;
 
-	events = kunit_kcalloc(test, NR_VM_EVENT_ITEMS, sizeof(*events),
-			       GFP_KERNEL);
+	events = kmalloc_array(NR_VM_EVENT_ITEMS, sizeof(*events), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, events);
 	all_vm_events(events);
-	return events[PGLAZYFREED];
+	count = events[item];
+	kfree(events);
+	return count;
+}
+
+/*
+ * A node counter (enum node_stat_item) summed over nodes, with what each
+ * CPU has not folded in yet: exact, where global_node_page_state() lags.
+ */
+static unsigned long lazyfree_node_stat(enum node_stat_item item)
+{
+	long sum = 0;
+	int nid, cpu;
+
+	for_each_online_node(nid) {
+		struct pglist_data *pgdat = NODE_DATA(nid);
+
+		sum += atomic_long_read(&pgdat->vm_stat[item]);
+		for_each_online_cpu(cpu)
+			sum += per_cpu_ptr(pgdat->per_cpu_nodestats,
+					   cpu)->vm_node_stat_diff[item];
+	}
+	return sum;
 }
 
 static void lazyfree_folio_put_action(void *folio)
@@ -2430,11 +2504,16 @@ static int lazyfree_hold_pte(pte_t *ptep, unsigned long addr,
 {
 	struct lazyfree_fixture *fx = walk->private;
 	pte_t pte = ptep_get(ptep);
+	struct folio *folio;
 
 	if (!lazyfree_maps_folio(fx, pte))
 		return 0;
-	/* Split (a kernel bug did it): its pages are other folios now. */
-	if (page_folio(pte_page(pte)) != fx->folio)
+	/*
+	 * Split: its pages are other folios now, the first one a smaller
+	 * folio at the same address.
+	 */
+	folio = page_folio(pte_page(pte));
+	if (folio != fx->folio || folio_nr_pages(folio) != fx->nr_pages)
 		return 2;
 	folio_get(fx->folio);
 	return 1;
@@ -2470,6 +2549,35 @@ static bool lazyfree_hold_folio(struct lazyfree_fixture *fx)
 }
 
 /*
+ * LRU reclaim kept the folio partly mapped where the kernel has THP, so it
+ * must have split it (lazyfree_model_split()); the PTEs were checked as
+ * expected already.  The pages must be in other folios now, and read back
+ * as they were; the pieces go with the munmap at the end of the case.
+ */
+static bool lazyfree_expect_split(struct lazyfree_fixture *fx,
+				  const struct lazyfree_expect *exp)
+{
+	struct kunit *test = fx->test;
+	int ret = lazyfree_walk_mms(fx, &lazyfree_hold_ops);
+
+	if (ret == 1) {
+		folio_put(fx->folio);	/* still mapped: not the last reference */
+		KUNIT_FAIL(test,
+			   "LRU reclaim kept the folio partly mapped and left it whole: the THP deferred split shrinker, which direct reclaim runs, must have split it");
+		lazyfree_repair_ptes(fx);
+		return false;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, ret, 2,
+			    "LRU reclaim kept the folio partly mapped, but no PTE maps its pages any more");
+	if (ret != 2)
+		return false;
+	fx->split = true;
+	lazyfree_folios_split++;
+	lazyfree_expect_reads(fx, exp->mapped, true);
+	return true;
+}
+
+/*
  * The end of a case that got this far.  Unless reclaim freed the folio,
  * remove every mapping (munmap in the test's mm, drop the child mm): then
  * the test's own reference must be the only one left, and no mapcount, or
@@ -2487,6 +2595,8 @@ static void lazyfree_release_and_expect(struct lazyfree_fixture *fx)
 		lazyfree_folios_freed++;
 		return;
 	}
+	if (fx->split)
+		return;
 	if (!fx->isolated && !lazyfree_hold_folio(fx))
 		return;
 	ret = vm_munmap(fx->addr, fx->nr_pages * PAGE_SIZE);
@@ -2911,10 +3021,11 @@ static bool lazyfree_row_runs(const struct lazyfree_scenario *sc,
 			      enum lazyfree_entry entry)
 {
 	if (sc->young != LAZYFREE_POS_NONE)
-		return entry == LAZYFREE_REFERENCES;
+		return entry == LAZYFREE_REFERENCES || entry == LAZYFREE_LRU;
 	switch (entry) {
 	case LAZYFREE_RECLAIM_PAGES:
 	case LAZYFREE_REFERENCES:
+	case LAZYFREE_LRU:
 		return sc->reclaim;
 	case LAZYFREE_MADV_PAGEOUT:
 		if (sc->vma != LAZYFREE_VMA_PLAIN)
@@ -3156,6 +3267,13 @@ static int lazyfree_referenced_params_init(struct kunit *test)
 					 LAZYFREE_REFERENCES, true);
 }
 
+static int lazyfree_lru_params_init(struct kunit *test)
+{
+	return lazyfree_register_layouts(test, lazyfree_scenarios,
+					 ARRAY_SIZE(lazyfree_scenarios),
+					 LAZYFREE_LRU, true);
+}
+
 #if LAZYFREE_CAN_FAULT
 static const struct lazyfree_scenario lazyfree_fidelity_row = {
 	.kind = LAZYFREE_IN_TABLE,
@@ -3250,13 +3368,15 @@ module_param_named(random_first, lazyfree_random_first, uint, 0444);
 MODULE_PARM_DESC(random_first, "index of the first layout random_layouts runs");
 
 /*
- * A layout by name instead of a draw: a random layout's name without its
- * "seed<S>_<I>_" prefix, e.g. "order4_pmd_straddle_3_13_pin_2_reclaim";
- * scripts/shrink boots the suite with smaller and smaller ones.
+ * Layouts by name instead of a draw: random layouts' names without their
+ * "seed<S>_<I>_" prefix, separated by commas, e.g.
+ * "order4_pmd_straddle_3_13_pin_2_reclaim,order4_in_table_unmap";
+ * scripts/shrink boots the suite with each round's smaller candidates.
  */
 static char *lazyfree_random_layout;
 module_param_named(random_layout, lazyfree_random_layout, charp, 0444);
-MODULE_PARM_DESC(random_layout, "run only this layout (its name) in random_layouts");
+MODULE_PARM_DESC(random_layout,
+		 "run only these layouts (names, comma-separated) in random_layouts");
 
 /**
  * struct lazyfree_random_layout - one parameter of random_layouts
@@ -3264,12 +3384,15 @@ MODULE_PARM_DESC(random_layout, "run only this layout (its name) in random_layou
  * @entry: the reclaim entry it goes through
  * @index: its index in the draw
  * @given: named by random_layout=, not drawn
+ * @drawable: a layout lazyfree_draw() can draw (lazyfree_random_drawable());
+ *	a given one that is not is skipped
  */
 struct lazyfree_random_layout {
 	struct lazyfree_layout l;
 	enum lazyfree_entry entry;
 	unsigned int index;
 	bool given;
+	bool drawable;
 };
 
 /* A number in [0, @n). */
@@ -3338,6 +3461,38 @@ static void lazyfree_draw_shape(struct rnd_state *rnd, struct lazyfree_layout *l
 	l->predirty = l->source == LAZYFREE_FAULTED && lazyfree_chance(rnd, 25);
 }
 
+/* The entries lazyfree_draw() chooses from, in the order it lists them. */
+static const enum lazyfree_entry lazyfree_draw_entries[] = {
+	LAZYFREE_TRY_TO_UNMAP,
+	LAZYFREE_REFERENCES,
+	LAZYFREE_RECLAIM_PAGES,
+	LAZYFREE_MADV_PAGEOUT,
+};
+
+/*
+ * Whether a random layout may go through @entry: as lazyfree_row_runs()
+ * has it for the table, and reclaim_pages() in an mlocked VMA only for a
+ * folio that is not pinned (see lazyfree_draw()).
+ */
+static bool lazyfree_random_entry_runs(const struct lazyfree_layout *l,
+				       enum lazyfree_entry entry)
+{
+	switch (entry) {
+	case LAZYFREE_RECLAIM_PAGES:
+		return l->vma == LAZYFREE_VMA_PLAIN ||
+		       (l->vma == LAZYFREE_VMA_MLOCKED &&
+			(l->trigger == LAZYFREE_CLEAN ||
+			 l->trigger == LAZYFREE_REDIRTY));
+	case LAZYFREE_MADV_PAGEOUT:
+		return l->vma == LAZYFREE_VMA_PLAIN &&
+		       (l->fork || (l->kind == LAZYFREE_IN_TABLE && !l->hole_len));
+	case LAZYFREE_LRU:
+		return false;	/* lru_reclaim_scenarios only */
+	default:
+		return true;
+	}
+}
+
 /*
  * Draw a layout and its entry.  A fork only with a plain VMA, no mlocked
  * part and no neighbour (the child's VMA is not mlocked, and which mm the
@@ -3352,9 +3507,9 @@ static void lazyfree_draw_shape(struct rnd_state *rnd, struct lazyfree_layout *l
  */
 static void lazyfree_draw(struct rnd_state *rnd, struct lazyfree_random_layout *r)
 {
+	enum lazyfree_entry entries[ARRAY_SIZE(lazyfree_draw_entries)];
 	struct lazyfree_layout *l = &r->l;
-	enum lazyfree_entry entries[4];
-	unsigned int nr_entries = 0;
+	unsigned int i, nr_entries = 0;
 
 	lazyfree_draw_shape(rnd, l);
 	l->fork = l->vma == LAZYFREE_VMA_PLAIN &&
@@ -3371,18 +3526,70 @@ static void lazyfree_draw(struct rnd_state *rnd, struct lazyfree_random_layout *
 	    l->at == l->wrprotect)
 		l->wrprotect = UINT_MAX;
 
-	entries[nr_entries++] = LAZYFREE_TRY_TO_UNMAP;
-	entries[nr_entries++] = LAZYFREE_REFERENCES;
-	if (l->vma == LAZYFREE_VMA_PLAIN ||
-	    (l->vma == LAZYFREE_VMA_MLOCKED && (l->trigger == LAZYFREE_CLEAN ||
-						l->trigger == LAZYFREE_REDIRTY)))
-		entries[nr_entries++] = LAZYFREE_RECLAIM_PAGES;
-	if (l->vma == LAZYFREE_VMA_PLAIN &&
-	    (l->fork || (l->kind == LAZYFREE_IN_TABLE && !l->hole_len)))
-		entries[nr_entries++] = LAZYFREE_MADV_PAGEOUT;
+	for (i = 0; i < ARRAY_SIZE(lazyfree_draw_entries); i++)
+		if (lazyfree_random_entry_runs(l, lazyfree_draw_entries[i]))
+			entries[nr_entries++] = lazyfree_draw_entries[i];
 	r->entry = entries[lazyfree_rand(rnd, nr_entries)];
 	if (r->entry == LAZYFREE_REFERENCES && lazyfree_chance(rnd, 50))
 		l->young = lazyfree_rand_mapped(rnd, l);
+}
+
+/* Whether @i is one of @l's PTEs (not UINT_MAX), outside its hole. */
+static bool lazyfree_random_mapped(const struct lazyfree_layout *l,
+				   unsigned int i)
+{
+	return i < l->nr && !lazyfree_in_hole(l, i);
+}
+
+/*
+ * Whether lazyfree_draw() can draw @r: the rules above, stated as a test
+ * of a layout.  random_layouts checks every draw against it, and skips a
+ * layout given by name that fails it, so that scripts/shrink need not
+ * know them.
+ */
+static bool lazyfree_random_drawable(const struct lazyfree_random_layout *r)
+{
+	const struct lazyfree_layout *l = &r->l;
+	bool faulted = l->source == LAZYFREE_FAULTED;
+	bool writes = l->trigger == LAZYFREE_REDIRTY ||
+		      l->trigger == LAZYFREE_REDIRTY_PIN;
+
+	if ((faulted && !LAZYFREE_CAN_FAULT) || l->order >= PMD_ORDER ||
+	    l->order < (faulted ? LAZYFREE_MIN_FAULT_ORDER : 1) ||
+	    l->nr != 1U << l->order)
+		return false;
+	if (l->kind == LAZYFREE_IN_TABLE ? l->split : !l->split || l->split >= l->nr)
+		return false;
+	if (l->hole_len >= l->nr || l->hole_start + l->hole_len > l->nr)
+		return false;
+	if ((l->wrprotect != UINT_MAX && !lazyfree_random_mapped(l, l->wrprotect)) ||
+	    (l->young != UINT_MAX && !lazyfree_random_mapped(l, l->young)) ||
+	    (l->softclean != UINT_MAX &&
+	     (!IS_ENABLED(CONFIG_MEM_SOFT_DIRTY) || l->softclean >= l->nr)))
+		return false;
+	if (l->trigger == LAZYFREE_CLEAN ? l->at != UINT_MAX :
+					   !lazyfree_random_mapped(l, l->at))
+		return false;
+	if (l->vma != LAZYFREE_VMA_PLAIN && l->kind != LAZYFREE_IN_TABLE &&
+	    l->kind != LAZYFREE_PMD_STRADDLE)
+		return false;
+	if (l->vma == LAZYFREE_VMA_DROPPABLE && VM_DROPPABLE == VM_NONE)
+		return false;
+	if (l->neighbour != LAZYFREE_NEIGHBOUR_NONE &&
+	    (l->kind != LAZYFREE_IN_TABLE || faulted || l->vma != LAZYFREE_VMA_PLAIN))
+		return false;
+	if (l->predirty && !faulted)
+		return false;
+	if (l->fork && (l->vma != LAZYFREE_VMA_PLAIN ||
+			l->kind == LAZYFREE_VMA_STRADDLE_MLOCKED ||
+			l->neighbour != LAZYFREE_NEIGHBOUR_NONE ||
+			(l->trigger != LAZYFREE_CLEAN && l->trigger != LAZYFREE_PIN)))
+		return false;
+	if (writes && l->at == l->wrprotect)
+		return false;
+	if (l->young != UINT_MAX && r->entry != LAZYFREE_REFERENCES)
+		return false;
+	return lazyfree_random_entry_runs(l, r->entry);
 }
 
 static const char * const lazyfree_entry_names[] = {
@@ -3390,6 +3597,7 @@ static const char * const lazyfree_entry_names[] = {
 	[LAZYFREE_RECLAIM_PAGES] = "reclaim",
 	[LAZYFREE_MADV_PAGEOUT] = "pageout",
 	[LAZYFREE_REFERENCES] = "references",
+	[LAZYFREE_LRU] = "lru",
 };
 
 /* e.g. "seed1_17_order5_pmd_straddle_3_29_hole_0_4_pin_9_reclaim" */
@@ -3536,25 +3744,57 @@ static bool lazyfree_parse_layout(const char *name, struct lazyfree_random_layou
 	return !strcmp(again, name);
 }
 
+/*
+ * The layouts random_layout= names, in @layouts (room for as many as it has
+ * commas and one more); their number, or -EINVAL for a name that is none.
+ */
+static int lazyfree_parse_layouts(struct kunit *test,
+				  struct lazyfree_random_layout *layouts)
+{
+	char *names, *rest, *name;
+	int n = 0;
+
+	names = kstrdup(lazyfree_random_layout, GFP_KERNEL);
+	if (!names)
+		return -ENOMEM;
+	rest = names;
+	while ((name = strsep(&rest, ","))) {
+		struct lazyfree_random_layout *r = &layouts[n++];
+
+		if (!lazyfree_parse_layout(name, r)) {
+			kunit_err(test, "random_layout=: %s is not a layout name",
+				  name);
+			kfree(names);
+			return -EINVAL;
+		}
+		r->given = true;
+		r->drawable = lazyfree_random_drawable(r);
+	}
+	kfree(names);
+	return n;
+}
+
 static int lazyfree_random_params_init(struct kunit *test)
 {
 	unsigned int i, first = lazyfree_random_first;
 	unsigned int count = min(lazyfree_random_count, UINT_MAX - first);
 	struct lazyfree_random_layout *layouts;
 	struct rnd_state rnd;
+	const char *c;
+	int given;
 
+	if (lazyfree_random_layout)
+		for (count = 1, c = lazyfree_random_layout; *c; c++)
+			count += *c == ',';
 	layouts = kunit_kcalloc(test, max(count, 1U), sizeof(*layouts),
 				GFP_KERNEL);
 	if (!layouts)
 		return -ENOMEM;
 	if (lazyfree_random_layout) {
-		if (!lazyfree_parse_layout(lazyfree_random_layout, layouts)) {
-			kunit_err(test, "random_layout=%s: not a layout name",
-				  lazyfree_random_layout);
-			return -EINVAL;
-		}
-		layouts->given = true;
-		kunit_register_params_array(test, layouts, 1,
+		given = lazyfree_parse_layouts(test, layouts);
+		if (given < 0)
+			return given;
+		kunit_register_params_array(test, layouts, given,
 					    lazyfree_random_describe);
 		return 0;
 	}
@@ -3564,6 +3804,12 @@ static int lazyfree_random_params_init(struct kunit *test)
 
 		lazyfree_draw(&rnd, r);
 		r->index = i;
+		r->drawable = lazyfree_random_drawable(r);
+		if (!r->drawable) {
+			kunit_err(test, "seed %u, layout %u: lazyfree_draw() drew what lazyfree_random_drawable() refuses",
+				  lazyfree_random_seed, i);
+			return -EINVAL;
+		}
 	}
 	kunit_register_params_array(test, layouts, count,
 				    lazyfree_random_describe);
@@ -3662,6 +3908,36 @@ static void lazyfree_back_to_lru(struct lazyfree_fixture *fx)
 	lru_add_drain_all();
 }
 
+/*
+ * Direct reclaim sees the folio alone: the file LRU lists (a lazyfree folio
+ * is on those) hold its pages and nothing else, and there is no swap (the
+ * anonymous lists are then not scanned).  Skips the case if not: reclaim
+ * would look at other folios first, as many as the kernel happens to have.
+ */
+static void lazyfree_lru_alone(struct lazyfree_fixture *fx)
+{
+	unsigned long file;
+
+	lru_add_drain_all();
+	file = global_node_page_state(NR_INACTIVE_FILE) +
+	       global_node_page_state(NR_ACTIVE_FILE);
+	if (file != fx->nr_pages || total_swap_pages)
+		kunit_skip(fx->test,
+			   "the file LRU lists hold %lu pages besides the folio's %u, swap %ld pages: reclaim would look at those too",
+			   file - fx->nr_pages, fx->nr_pages, total_swap_pages);
+}
+
+/*
+ * What kswapd and direct reclaim do to the folio on the LRU, in one call:
+ * try_to_free_pages() for as many pages as it takes (SWAP_CLUSTER_MAX).
+ * Its return value counts slab pages too, so it is not checked.
+ */
+static void lazyfree_try_to_free_pages(struct lazyfree_fixture *fx)
+{
+	try_to_free_pages(node_zonelist(folio_nid(fx->folio), GFP_HIGHUSER_MOVABLE),
+			  0, GFP_HIGHUSER_MOVABLE, NULL);
+}
+
 static bool lazyfree_try_to_unmap_and_expect(struct lazyfree_fixture *fx,
 					     const struct lazyfree_layout *l,
 					     enum lazyfree_trigger trigger)
@@ -3690,14 +3966,16 @@ static bool lazyfree_try_to_unmap_and_expect(struct lazyfree_fixture *fx,
 }
 
 /*
- * What MADV_PAGEOUT and DAMON do with the folio (@entry): reclaim_pages()
- * on a list holding the isolated folio, or MADV_PAGEOUT of its range,
- * which isolates it and calls reclaim_pages().  reclaim_pages() takes over
- * the isolation reference: it frees the folio (PGLAZYFREED grows by its
- * pages) or puts it back on the LRU.  A freed folio is not looked at again;
- * a kept one is still mapped, so the test takes a reference to check it,
- * and drops it before returning.  Returns whether the PTEs were as
- * expected: if not, the folio may be gone and must not be touched again.
+ * What MADV_PAGEOUT, DAMON and LRU reclaim do with the folio (@entry):
+ * reclaim_pages() on a list holding the isolated folio, MADV_PAGEOUT of
+ * its range, which isolates it and calls reclaim_pages(), or, with the
+ * folio back on the LRU and aged as the layout says,
+ * try_to_free_pages().  Reclaim takes over the isolation reference: it
+ * frees the folio (PGLAZYFREED grows by its pages) or puts it back on the
+ * LRU.  A freed folio is not looked at again; a kept one is still mapped,
+ * so the test takes a reference to check it, and drops it before
+ * returning.  Returns whether the PTEs were as expected: if not, the
+ * folio may be gone and must not be touched again.
  */
 static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 					const struct lazyfree_layout *l,
@@ -3705,9 +3983,10 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 					enum lazyfree_entry entry)
 {
 	struct kunit *test = fx->test;
-	unsigned long reclaimed = 0, lazyfreed;
+	unsigned long reclaimed = 0, lazyfreed, scanned;
 	struct lazyfree_expect *exp;
-	bool freed, ok;
+	bool freed, split, ok;
+	unsigned int looks;
 	long splits;
 	int ret = 0;
 
@@ -3727,35 +4006,52 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 		return false;
 	}
 	lazyfree_expect_reads_before(fx, l);
-	if (entry == LAZYFREE_MADV_PAGEOUT && fx->isolated)
+	if (entry != LAZYFREE_RECLAIM_PAGES && fx->isolated)
 		lazyfree_back_to_lru(fx);
+	if (entry == LAZYFREE_LRU) {
+		lazyfree_age(fx, l->young);
+		lazyfree_lru_alone(fx);
+	}
 	lazyfree_snapshot(fx);
-	lazyfreed = lazyfree_pglazyfreed(test);
+	lazyfreed = lazyfree_vm_event(test, PGLAZYFREED);
+	scanned = lazyfree_node_stat(PGSCAN_DIRECT);
 	splits = lazyfree_splits(l->order);
 	lazyfree_guard(fx);
 	if (entry == LAZYFREE_MADV_PAGEOUT)
 		ret = do_madvise(fx->mm, fx->addr, fx->nr_pages * PAGE_SIZE,
 				 MADV_PAGEOUT);
+	else if (entry == LAZYFREE_LRU)
+		lazyfree_try_to_free_pages(fx);
 	else
 		reclaimed = lazyfree_reclaim_pages(fx);
 	lazyfree_unguard(fx);
 	if (entry == LAZYFREE_MADV_PAGEOUT)
 		KUNIT_EXPECT_EQ_MSG(test, ret, 0, "MADV_PAGEOUT");
-	else
+	else if (entry == LAZYFREE_RECLAIM_PAGES)
 		KUNIT_EXPECT_EQ_MSG(test, reclaimed, freed ? fx->nr_pages : 0,
 				    "reclaim_pages() return value");
-	lazyfreed = lazyfree_pglazyfreed(test) - lazyfreed;
+	lazyfreed = lazyfree_vm_event(test, PGLAZYFREED) - lazyfreed;
+	scanned = lazyfree_node_stat(PGSCAN_DIRECT) - scanned;
+	looks = lazyfree_model_looks(l, exp, fx->nr_pages);
+	if (entry == LAZYFREE_LRU && looks)
+		KUNIT_EXPECT_EQ_MSG(test, scanned, looks * fx->nr_pages,
+				    "PGSCAN_DIRECT: reclaim must take the folio off the inactive list %u time(s)%s",
+				    looks,
+				    looks > 1 ? ", the first keeping it for its young PTE" : "");
 	/*
-	 * MADV_PAGEOUT returns no count: shrink_folio_list() counts
+	 * Only reclaim_pages() returns the count: shrink_folio_list() counts
 	 * PGLAZYFREED exactly when it frees a lazyfree folio.
 	 */
-	fx->reclaimed_pages = entry == LAZYFREE_MADV_PAGEOUT ? lazyfreed : reclaimed;
+	fx->reclaimed_pages = entry == LAZYFREE_RECLAIM_PAGES ? reclaimed : lazyfreed;
 
 	KUNIT_EXPECT_EQ_MSG(test, lazyfreed, freed ? fx->nr_pages : 0,
 			    "PGLAZYFREED");
-	KUNIT_EXPECT_EQ_MSG(test, lazyfree_splits(l->order) - splits, 0,
-			    "order-%u folios split (mTHP split counter): reclaim must take the folio whole",
-			    l->order);
+	split = entry == LAZYFREE_LRU &&
+		lazyfree_model_split(exp, fx->nr_pages, fx->pins);
+	KUNIT_EXPECT_EQ_MSG(test, lazyfree_splits(l->order) - splits, split,
+			    "order-%u folios split (mTHP split counter): reclaim must %s",
+			    l->order, split ? "split the folio it keeps partly mapped" :
+					      "take the folio whole");
 	ok = lazyfree_expect_ptes(fx, exp);
 	ok = lazyfree_expect_canaries(fx) && ok;
 	lazyfree_expect_neighbour(fx);
@@ -3766,6 +4062,8 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 		return ok;
 	}
 
+	if (split)
+		return lazyfree_expect_split(fx, exp);
 	/* Kept: mapped as the PTEs just showed, so it can be looked at. */
 	if (!lazyfree_hold_folio(fx))
 		return false;
@@ -3942,11 +4240,22 @@ static void folio_referenced_scenarios(struct kunit *test)
 	lazyfree_run_scenario(test, LAZYFREE_REFERENCES);
 }
 
+/*
+ * The same rows through the LRU: direct reclaim (try_to_free_pages()) with
+ * the folio the only one on the file LRU lists; see lazyfree_lru_and_expect().
+ */
+static void lru_reclaim_scenarios(struct kunit *test)
+{
+	lazyfree_run_scenario(test, LAZYFREE_LRU);
+}
+
 /* Random layouts, each through its entry, against the model. */
 static void random_layouts(struct kunit *test)
 {
 	const struct lazyfree_random_layout *r = test->param_value;
 
+	if (!r->drawable)
+		kunit_skip(test, "a layout lazyfree_draw() never draws");
 	lazyfree_run_layout(test, &r->l, r->entry);
 }
 
@@ -4265,6 +4574,8 @@ static struct kunit_case rmap_lazyfree_batch_test_cases[] = {
 				   lazyfree_pageout_params_init, NULL),
 	KUNIT_CASE_PARAM_WITH_INIT(folio_referenced_scenarios, kunit_array_gen_params,
 				   lazyfree_referenced_params_init, NULL),
+	KUNIT_CASE_PARAM_WITH_INIT(lru_reclaim_scenarios, kunit_array_gen_params,
+				   lazyfree_lru_params_init, NULL),
 	KUNIT_CASE_PARAM_WITH_INIT(random_layouts, kunit_array_gen_params,
 				   lazyfree_random_params_init, NULL),
 #if LAZYFREE_CAN_FAULT
@@ -4288,6 +4599,7 @@ static int rmap_lazyfree_batch_suite_init(struct kunit_suite *suite)
 	rmap_lazyfree_batch_start = ktime_get();
 	lazyfree_folios_made = 0;
 	lazyfree_folios_freed = 0;
+	lazyfree_folios_split = 0;
 	return 0;
 }
 
@@ -4297,8 +4609,9 @@ static void rmap_lazyfree_batch_suite_exit(struct kunit_suite *suite)
 	mmput(lazyfree_mm);
 	pr_info("%s: suite ran in %lld ms\n", suite->name,
 		ktime_ms_delta(ktime_get(), rmap_lazyfree_batch_start));
-	pr_info("%s: %u folios made, %u freed\n", suite->name,
-		lazyfree_folios_made, lazyfree_folios_freed);
+	pr_info("%s: %u folios made, %u freed, %u split by the kernel\n",
+		suite->name, lazyfree_folios_made, lazyfree_folios_freed,
+		lazyfree_folios_split);
 }
 
 static struct kunit_suite rmap_lazyfree_batch_test_suite = {
