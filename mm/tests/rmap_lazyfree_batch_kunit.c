@@ -1864,6 +1864,18 @@ static bool lazyfree_in_hole(const struct lazyfree_layout *l, unsigned int i)
 	return i >= l->hole_start && i < l->hole_start + l->hole_len;
 }
 
+/* In @mapped, exactly the PTEs of @l from @first on outside its hole. */
+static void lazyfree_mapped_from(const struct lazyfree_layout *l,
+				 unsigned int first, unsigned long *mapped)
+{
+	unsigned int i;
+
+	bitmap_zero(mapped, LAZYFREE_MAX_PAGES);
+	for (i = first; i < l->nr; i++)
+		if (!lazyfree_in_hole(l, i))
+			__set_bit(i, mapped);
+}
+
 /*
  * The soft-dirty bit of PTE i right before the unmap, where the arch has
  * one: set by the fault that mapped it (pte_mkdirty() sets it) unless the
@@ -1930,7 +1942,7 @@ static void lazyfree_model(const struct lazyfree_layout *l,
 	bool redirtied = trigger == LAZYFREE_REDIRTY ||
 			 trigger == LAZYFREE_REDIRTY_PIN;
 	bool droppable = l->vma == LAZYFREE_VMA_DROPPABLE;
-	unsigned int i, walk_end = l->nr, first = 0, dirty_batch = l->nr;
+	unsigned int walk_end = l->nr, first = 0, dirty_batch = l->nr;
 	unsigned int keep_from;
 	bool cleared;
 
@@ -1953,9 +1965,7 @@ static void lazyfree_model(const struct lazyfree_layout *l,
 		  (trigger == LAZYFREE_REDIRTY || dirty_batch == first);
 
 	memset(exp, 0, sizeof(*exp));
-	for (i = keep_from; i < l->nr; i++)
-		if (!lazyfree_in_hole(l, i))
-			__set_bit(i, exp->mapped);
+	lazyfree_mapped_from(l, keep_from, exp->mapped);
 	exp->dirty = redirtied && cleared;
 	exp->swapbacked = exp->dirty && !droppable;
 	exp->mlocked = l->vma == LAZYFREE_VMA_MLOCKED && !l->hole_len &&
@@ -2268,12 +2278,8 @@ static void lazyfree_expect_reads_before(struct lazyfree_fixture *fx,
 					 const struct lazyfree_layout *l)
 {
 	DECLARE_BITMAP(mapped, LAZYFREE_MAX_PAGES);
-	unsigned int i;
 
-	bitmap_zero(mapped, LAZYFREE_MAX_PAGES);
-	for (i = 0; i < l->nr; i++)
-		if (!lazyfree_in_hole(l, i))
-			__set_bit(i, mapped);
+	lazyfree_mapped_from(l, 0, mapped);
 	lazyfree_expect_reads(fx, mapped, false);
 }
 
@@ -4098,7 +4104,6 @@ static bool lazyfree_references_and_expect(struct lazyfree_fixture *fx,
 	struct kunit *test = fx->test;
 	struct lazyfree_expect *exp;
 	int referenced, want;
-	unsigned int i;
 	bool ok;
 
 	exp = kunit_kzalloc(test, sizeof(*exp), GFP_KERNEL);
@@ -4119,10 +4124,7 @@ static bool lazyfree_references_and_expect(struct lazyfree_fixture *fx,
 			    l->young == UINT_MAX ? -1 : (int)l->young);
 
 	/* Nothing unmapped, nothing changed but the accessed bits. */
-	bitmap_zero(exp->mapped, LAZYFREE_MAX_PAGES);
-	for (i = 0; i < l->nr; i++)
-		if (!lazyfree_in_hole(l, i))
-			__set_bit(i, exp->mapped);
+	lazyfree_mapped_from(l, 0, exp->mapped);
 	exp->dirty = false;
 	exp->swapbacked = false;
 	ok = lazyfree_expect_ptes(fx, exp);
