@@ -3473,18 +3473,20 @@ static const enum lazyfree_entry lazyfree_draw_entries[] = {
 	LAZYFREE_REFERENCES,
 	LAZYFREE_RECLAIM_PAGES,
 	LAZYFREE_MADV_PAGEOUT,
+	LAZYFREE_LRU,
 };
 
 /*
  * Whether a random layout may go through @entry: as lazyfree_row_runs()
- * has it for the table, and reclaim_pages() in an mlocked VMA only for a
- * folio that is not pinned (see lazyfree_draw()).
+ * has it for the table, and reclaim_pages() or LRU reclaim in an mlocked
+ * VMA only for a folio that is not pinned (see lazyfree_draw()).
  */
 static bool lazyfree_random_entry_runs(const struct lazyfree_layout *l,
 				       enum lazyfree_entry entry)
 {
 	switch (entry) {
 	case LAZYFREE_RECLAIM_PAGES:
+	case LAZYFREE_LRU:
 		return l->vma == LAZYFREE_VMA_PLAIN ||
 		       (l->vma == LAZYFREE_VMA_MLOCKED &&
 			(l->trigger == LAZYFREE_CLEAN ||
@@ -3492,8 +3494,6 @@ static bool lazyfree_random_entry_runs(const struct lazyfree_layout *l,
 	case LAZYFREE_MADV_PAGEOUT:
 		return l->vma == LAZYFREE_VMA_PLAIN &&
 		       (l->fork || (l->kind == LAZYFREE_IN_TABLE && !l->hole_len));
-	case LAZYFREE_LRU:
-		return false;	/* lru_reclaim_scenarios only */
 	default:
 		return true;
 	}
@@ -3506,10 +3506,11 @@ static bool lazyfree_random_entry_runs(const struct lazyfree_layout *l,
  * be shared), and only with no trigger or a pin (a write would COW).  A
  * redirtied PTE is not the write-protected one (its write fault would
  * COW).  The entry is one the layout runs through (lazyfree_row_runs()),
- * and not reclaim_pages() for a pinned folio in an mlocked VMA: the first
- * attempt mlocks it, and the second would hand reclaim_pages() an
+ * and not reclaim_pages() or LRU reclaim for a pinned folio in an mlocked
+ * VMA: the first attempt mlocks it, and the second would hand reclaim an
  * unevictable folio, which no caller does (shrink_folio_list() BUGs).  A
- * young PTE only with references checked, the one entry that looks at it.
+ * young PTE only with references checked, by folio_referenced() or by
+ * LRU reclaim, the entries that look at it.
  */
 static void lazyfree_draw(struct rnd_state *rnd, struct lazyfree_random_layout *r)
 {
@@ -3536,7 +3537,8 @@ static void lazyfree_draw(struct rnd_state *rnd, struct lazyfree_random_layout *
 		if (lazyfree_random_entry_runs(l, lazyfree_draw_entries[i]))
 			entries[nr_entries++] = lazyfree_draw_entries[i];
 	r->entry = entries[lazyfree_rand(rnd, nr_entries)];
-	if (r->entry == LAZYFREE_REFERENCES && lazyfree_chance(rnd, 50))
+	if ((r->entry == LAZYFREE_REFERENCES || r->entry == LAZYFREE_LRU) &&
+	    lazyfree_chance(rnd, 50))
 		l->young = lazyfree_rand_mapped(rnd, l);
 }
 
@@ -3593,7 +3595,8 @@ static bool lazyfree_random_drawable(const struct lazyfree_random_layout *r)
 		return false;
 	if (writes && l->at == l->wrprotect)
 		return false;
-	if (l->young != UINT_MAX && r->entry != LAZYFREE_REFERENCES)
+	if (l->young != UINT_MAX && r->entry != LAZYFREE_REFERENCES &&
+	    r->entry != LAZYFREE_LRU)
 		return false;
 	return lazyfree_random_entry_runs(l, r->entry);
 }
