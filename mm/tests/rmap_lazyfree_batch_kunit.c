@@ -3928,8 +3928,8 @@ static void lazyfree_lru_alone(struct lazyfree_fixture *fx)
 	unsigned long file;
 
 	lru_add_drain_all();
-	file = global_node_page_state(NR_INACTIVE_FILE) +
-	       global_node_page_state(NR_ACTIVE_FILE);
+	file = lazyfree_node_stat(NR_INACTIVE_FILE) +
+	       lazyfree_node_stat(NR_ACTIVE_FILE);
 	if (file != fx->nr_pages || total_swap_pages)
 		kunit_skip(fx->test,
 			   "the file LRU lists hold %lu pages besides the folio's %u, swap %ld pages: reclaim would look at those too",
