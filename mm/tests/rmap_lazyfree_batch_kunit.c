@@ -3992,7 +3992,7 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 					enum lazyfree_entry entry)
 {
 	struct kunit *test = fx->test;
-	unsigned long reclaimed = 0, lazyfreed, scanned;
+	unsigned long reclaimed = 0, lazyfreed, scanned = 0;
 	struct lazyfree_expect *exp;
 	bool freed, split, ok;
 	unsigned int looks;
@@ -4023,7 +4023,8 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 	}
 	lazyfree_snapshot(fx);
 	lazyfreed = lazyfree_vm_event(test, PGLAZYFREED);
-	scanned = lazyfree_node_stat(PGSCAN_DIRECT);
+	if (entry == LAZYFREE_LRU)
+		scanned = lazyfree_node_stat(PGSCAN_DIRECT);
 	splits = lazyfree_splits(l->order);
 	lazyfree_guard(fx);
 	if (entry == LAZYFREE_MADV_PAGEOUT)
@@ -4040,13 +4041,14 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 		KUNIT_EXPECT_EQ_MSG(test, reclaimed, freed ? fx->nr_pages : 0,
 				    "reclaim_pages() return value");
 	lazyfreed = lazyfree_vm_event(test, PGLAZYFREED) - lazyfreed;
-	scanned = lazyfree_node_stat(PGSCAN_DIRECT) - scanned;
-	looks = lazyfree_model_looks(l, exp, fx->nr_pages);
-	if (entry == LAZYFREE_LRU && looks)
+	looks = entry == LAZYFREE_LRU ? lazyfree_model_looks(l, exp, fx->nr_pages) : 0;
+	if (looks) {
+		scanned = lazyfree_node_stat(PGSCAN_DIRECT) - scanned;
 		KUNIT_EXPECT_EQ_MSG(test, scanned, looks * fx->nr_pages,
 				    "PGSCAN_DIRECT: reclaim must take the folio off the inactive list %u time(s)%s",
 				    looks,
 				    looks > 1 ? ", the first keeping it for its young PTE" : "");
+	}
 	/*
 	 * Only reclaim_pages() returns the count: shrink_folio_list() counts
 	 * PGLAZYFREED exactly when it frees a lazyfree folio.
@@ -4247,7 +4249,8 @@ static void folio_referenced_scenarios(struct kunit *test)
 
 /*
  * The same rows through the LRU: direct reclaim (try_to_free_pages()) with
- * the folio the only one on the file LRU lists; see lazyfree_lru_and_expect().
+ * the folio the only one on the file LRU lists; see
+ * lazyfree_reclaim_and_expect().
  */
 static void lru_reclaim_scenarios(struct kunit *test)
 {
