@@ -1,0 +1,571 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * KUnit tests for batched unmap of lazyfree large folios: what the files of
+ * the test share.
+ *
+ * Reclaim unmaps a lazyfree (MADV_FREE'd: anon && !swapbacked) large folio
+ * in batches: try_to_unmap_one() asks folio_unmap_pte_batch() how many
+ * consecutive PTEs map the folio, capped at the end of the page table and of
+ * the VMA, clears them and drops rmap and references once per batch, or
+ * restores them when the unmap must abort.  The tests build the layouts that
+ * matter in a user mm, let reclaim unmap the folio through each of its entry
+ * points, and check every PTE, mapcount, refcount, RSS counter, folio flag
+ * and byte of data afterwards against a model of the end state.
+ *
+ * The files, in reading order:
+ *
+ * - rmap_lazyfree_batch_mm.c: the user mm the cases work in.
+ * - rmap_lazyfree_batch_set_ptes.c: set_ptes() maps consecutive PFNs, which
+ *   the abort path relies on (suite pgtable_set_ptes).
+ * - rmap_lazyfree_batch_fixture.c: a lazyfree large folio mapped in a layout.
+ * - rmap_lazyfree_batch_repair.c: what a failing case leaves behind.
+ * - rmap_lazyfree_batch_canary.c: a batch that reads past its limit.
+ * - rmap_lazyfree_batch_model.c: the end state a layout must reach, and the
+ *   layouts' names.
+ * - rmap_lazyfree_batch_check.c: the checks after an unmap attempt.
+ * - rmap_lazyfree_batch_scenarios.c: the scenario table through each entry
+ *   point of reclaim (suite rmap_lazyfree_batch).
+ * - rmap_lazyfree_batch_random.c: random layouts against the model (suite
+ *   rmap_lazyfree_batch_random).
+ * - rmap_lazyfree_batch_fault.c: folios the kernel faulted in itself, where
+ *   it maps mTHP on a fault (suite rmap_lazyfree_batch_fault).
+ */
+
+#ifndef _MM_TESTS_RMAP_LAZYFREE_BATCH_H
+#define _MM_TESTS_RMAP_LAZYFREE_BATCH_H
+
+#include <kunit/test.h>
+#include <linux/bitmap.h>
+#include <linux/ctype.h>
+#include <linux/highmem.h>
+#include <linux/hugetlb.h>
+#include <linux/kasan.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/mm_inline.h>
+#include <linux/mman.h>
+#include <linux/moduleparam.h>
+#include <linux/page_owner.h>
+#include <linux/pagewalk.h>
+#include <linux/pgalloc_tag.h>
+#include <linux/pgalloc.h>
+#include <linux/pgtable.h>
+#include <linux/prandom.h>
+#include <linux/rmap.h>
+#include <linux/sched/mm.h>
+#include <linux/swap.h>
+#include <linux/uaccess.h>
+#include <linux/vmstat.h>
+#include <asm/tlbflush.h>
+
+#include "../internal.h"
+
+/* ===== The test mm ===== */
+
+/* Each case maps this much user address space; see lazyfree_map_window(). */
+#define LAZYFREE_WINDOW_SIZE	(4 * PMD_SIZE)
+
+int lazyfree_mm_suite_init(struct kunit_suite *suite);
+void lazyfree_mm_suite_exit(struct kunit_suite *suite);
+pmd_t *lazyfree_pmd_alloc(struct mm_struct *mm, unsigned long addr);
+pte_t *lazyfree_pte_lock(struct mm_struct *mm, unsigned long addr,
+			 bool alloc, spinlock_t **ptl);
+pte_t lazyfree_read_pte(struct mm_struct *mm, unsigned long addr);
+void lazyfree_use_mm(struct kunit *test);
+unsigned long lazyfree_mmap(struct kunit *test, unsigned long size);
+unsigned long lazyfree_map_window(struct kunit *test);
+
+/* ===== The fixture ===== */
+
+/*
+ * Whether the kernel itself maps large anon folios on a fault here, and the
+ * test can move them with mremap(): see rmap_lazyfree_batch_fault.c.
+ */
+#define LAZYFREE_CAN_FAULT	IS_ENABLED(CONFIG_RMAP_LAZYFREE_BATCH_FAULT_KUNIT_TEST)
+
+/* Smallest order the mTHP fault path maps (THP_ORDERS_ALL_ANON). */
+#define LAZYFREE_MIN_FAULT_ORDER	2
+
+/* Largest folio the fixture maps: one whole page table. */
+#define LAZYFREE_MAX_PAGES	PTRS_PER_PTE
+
+/* The test's own mm and, for the fork rows, its child. */
+#define LAZYFREE_MAX_MMS	2
+
+/*
+ * How many differing PTEs or pages one check reports one by one, before a
+ * count of the rest: a kernel that breaks every row prints under 2 KiB a
+ * row, not megabytes.
+ */
+#define LAZYFREE_MAX_REPORTS	4U
+
+/**
+ * enum lazyfree_layout_kind - where the PTEs of a test folio lie
+ *
+ * In the pictures below, | is a page table (PMD) boundary, ] the end of a
+ * VMA, and the digits are the folio's pages; s is the split point.
+ */
+enum lazyfree_layout_kind {
+	/**
+	 * @LAZYFREE_IN_TABLE: the folio is naturally aligned and all its
+	 * PTEs lie in one page table, as the mTHP fault path maps it:
+	 * | 0 1 2 3 ... n-1 |
+	 */
+	LAZYFREE_IN_TABLE,
+	/**
+	 * @LAZYFREE_PMD_STRADDLE: the first s PTEs end one page table, the
+	 * others start the next one (what mremap() by a few pages does):
+	 * 0 1 ... s-1 | s ... n-1
+	 */
+	LAZYFREE_PMD_STRADDLE,
+	/**
+	 * @LAZYFREE_VMA_STRADDLE: one page table, but the first s PTEs end
+	 * one VMA and the others start the next one, split off by a vm_flags
+	 * change that leaves the PTEs alone (MADV_DONTDUMP):
+	 * | 0 1 ... s-1 ] s ... n-1 |
+	 */
+	LAZYFREE_VMA_STRADDLE,
+	/**
+	 * @LAZYFREE_VMA_STRADDLE_MLOCKED: as @LAZYFREE_VMA_STRADDLE, and the
+	 * second VMA is mlocked (what mlock() of part of the range does):
+	 * | 0 1 ... s-1 ] s ... n-1 (VM_LOCKED) |
+	 */
+	LAZYFREE_VMA_STRADDLE_MLOCKED,
+};
+
+/**
+ * enum lazyfree_vma - what the folio's own VMA is
+ * @LAZYFREE_VMA_PLAIN: a plain private anonymous VMA, shared with the
+ *	rest of the test's mapping
+ * @LAZYFREE_VMA_MLOCKED: a VMA of exactly the folio's range with VM_LOCKED
+ *	set, the folio not mlocked: what mlock() of the range in two parts
+ *	leaves (each mlock_fixup() covers only part of the folio, so
+ *	mlock_vma_pages_range() skips it, and the two VMAs merge).  Reclaim
+ *	must unmap nothing and restore the missed mlock if it finds the folio
+ *	fully mapped in one page table
+ * @LAZYFREE_VMA_DROPPABLE: a VMA of exactly the folio's range with
+ *	VM_DROPPABLE set (MAP_DROPPABLE): the folio is discarded even when
+ *	redirtied (rows run only where VM_DROPPABLE exists)
+ */
+enum lazyfree_vma {
+	LAZYFREE_VMA_PLAIN,
+	LAZYFREE_VMA_MLOCKED,
+	LAZYFREE_VMA_DROPPABLE,
+};
+
+/**
+ * enum lazyfree_neighbour - another folio mapped next to the test folio
+ * @LAZYFREE_NEIGHBOUR_NONE: none: the PTEs around the folio are empty
+ * @LAZYFREE_NEIGHBOUR_AFTER: a folio of the same order right after it in
+ *	the same page table, its first page physically right after the test
+ *	folio's last one, so that its PTEs continue the test folio's PFNs: as
+ *	two mTHPs faulted in one after the other often are.  It is in use
+ *	(dirty, young, swapbacked: not MADV_FREE'd), and only the folio's
+ *	end may stop a batch there
+ * @LAZYFREE_NEIGHBOUR_BEFORE: the same right before the test folio, which
+ *	then starts n pages into its page table
+ *
+ * Either way the neighbour must come out of reclaim untouched: every PTE,
+ * count and flag as before.  Hand-built folios only (the fault path does
+ * not promise adjacent PFNs).
+ */
+enum lazyfree_neighbour {
+	LAZYFREE_NEIGHBOUR_NONE,
+	LAZYFREE_NEIGHBOUR_AFTER,
+	LAZYFREE_NEIGHBOUR_BEFORE,
+};
+
+/**
+ * enum lazyfree_trigger - what happens between MADV_FREE and reclaim
+ * @LAZYFREE_CLEAN: nothing: the folio must be unmapped
+ * @LAZYFREE_REDIRTY: a write to one PTE (a write fault): the batch holding
+ *	that PTE must abort and be restored, every batch before it unmapped
+ * @LAZYFREE_PIN: an extra reference on one page (get_user_pages()): the
+ *	first batch must abort; once the reference is dropped a second
+ *	reclaim must unmap the folio
+ * @LAZYFREE_REDIRTY_PIN: both, on the same page, pinned first: the first
+ *	batch must abort; if it holds the redirtied PTE the folio must come
+ *	back dirty and swapbacked (whichever the kernel checks first), else
+ *	untouched
+ */
+enum lazyfree_trigger {
+	LAZYFREE_CLEAN,
+	LAZYFREE_REDIRTY,
+	LAZYFREE_PIN,
+	LAZYFREE_REDIRTY_PIN,
+};
+
+/**
+ * enum lazyfree_source - who makes the folio
+ * @LAZYFREE_HAND_BUILT: the fixture, as the mTHP fault path and MADV_FREE
+ *	would (lazyfree_map_folio(), lazyfree_madv_free()); every arch
+ * @LAZYFREE_FAULTED: the kernel: a write fault in a VMA of exactly the
+ *	folio's size, MADV_FREE, then mremap() to the layout's address
+ *	(lazyfree_fault_folio()); only where LAZYFREE_CAN_FAULT
+ */
+enum lazyfree_source {
+	LAZYFREE_HAND_BUILT,
+	LAZYFREE_FAULTED,
+};
+
+/**
+ * struct lazyfree_layout - a scenario resolved for one folio order
+ * @source: who makes the folio, see &enum lazyfree_source
+ * @order: folio order
+ * @nr: 1 << @order, the number of pages and PTEs
+ * @kind: as in &struct lazyfree_scenario
+ * @split: first PTE after the PMD or VMA boundary (0 for in-table)
+ * @hole_start: first zapped PTE
+ * @hole_len: number of zapped PTEs (0: none)
+ * @wrprotect: the write-protected PTE, or UINT_MAX
+ * @softclean: PTEs from this one on have their soft-dirty bit cleared;
+ *	UINT_MAX for none
+ * @young: the PTE young when references are checked, or UINT_MAX
+ * @vma: as in &struct lazyfree_scenario
+ * @neighbour: as in &struct lazyfree_scenario
+ * @predirty: as in &struct lazyfree_scenario
+ * @trigger: as in &struct lazyfree_scenario
+ * @at: the PTE @trigger acts on, or UINT_MAX
+ * @fork: as in &struct lazyfree_scenario
+ */
+struct lazyfree_layout {
+	enum lazyfree_source source;
+	unsigned int order;
+	unsigned int nr;
+	enum lazyfree_layout_kind kind;
+	unsigned int split;
+	unsigned int hole_start;
+	unsigned int hole_len;
+	unsigned int wrprotect;
+	unsigned int softclean;
+	unsigned int young;
+	enum lazyfree_vma vma;
+	enum lazyfree_neighbour neighbour;
+	bool predirty;
+	enum lazyfree_trigger trigger;
+	unsigned int at;
+	bool fork;
+};
+
+/**
+ * struct lazyfree_fixture - a lazyfree large anon folio mapped in a test mm
+ * @test: the test that owns the fixture
+ * @mm: @mms[0], the mm the fixture builds the folio in
+ * @mms: the mms that map the folio: the test's own (current->mm of the
+ *	KUnit thread) and, for the fork rows, a copy made by dup_mmap()
+ * @nr_mms: 1, or 2 with a fork
+ * @folio: the folio; until reclaim_pages() takes it over, the fixture
+ *	holds the reference reclaim would hold after isolating it from the
+ *	LRU, so folio_ref_count() is 1 plus the number of PTEs mapping it
+ * @pfn: folio_pfn(@folio), also usable once reclaim freed the folio
+ * @isolated: the fixture holds the isolation reference (reclaim_pages()
+ *	takes it over)
+ * @reclaimed_pages: the pages reclaim reported freed (reclaim_pages()'
+ *	return value, or PGLAZYFREED's change for MADV_PAGEOUT and LRU
+ *	reclaim); 0 while the folio is kept
+ * @split: LRU reclaim kept the folio and split it, as it must
+ *	(lazyfree_expect_split()): its pages are other folios now
+ * @addr: user address of the folio's first page, in every mm
+ * @nr_pages: folio_nr_pages(@folio)
+ * @rss_base: MM_ANONPAGES of each mm before the folio was mapped there
+ * @pins: extra references the case holds (get_user_pages())
+ * @repaired: PTEs lazyfree_repair_ptes() pointed back at their own page
+ * @present: PTEs lazyfree_repair_ptes() found present, per mm
+ * @page_ptes: per folio page, the PTEs lazyfree_repair_ptes() found mapping it
+ * @orig: every PTE of every mm as it was right before the unmap under test
+ * @tables: per mm, the PTE table holding PTE 0, installed by the fixture
+ * @canaries: per mm, the page that follows @tables in physical memory
+ * @canary_want: per mm, what the canary must hold after the unmap: a copy
+ *	of the next page table, taken right before it
+ * @neighbour: the folio mapped next to @folio (&enum lazyfree_neighbour),
+ *	or NULL; its PTEs are the only references to it
+ * @neighbour_addr: user address of its first page
+ * @neighbour_orig: its PTEs as they were right before the unmap under test
+ * @young: the PTE (of mm 0) lazyfree_age() leaves young, UINT_MAX for none
+ * @guarded: per mm, the page tables holding the folio's PTEs while
+ *	lazyfree_guard() has them poisoned (KASAN), else NULL
+ * @failed_before_guard: whether the case had failed when lazyfree_guard()
+ *	began
+ *
+ * Built by lazyfree_fixture_create(); everything it sets up is undone by
+ * KUnit resources (the case's mappings unmapped from the suite's mm, see
+ * lazyfree_mmap()), even when a case fails
+ * half-way.
+ */
+struct lazyfree_fixture {
+	struct kunit *test;
+	struct mm_struct *mm;
+	struct mm_struct *mms[LAZYFREE_MAX_MMS];
+	unsigned int nr_mms;
+	struct folio *folio;
+	unsigned long pfn;
+	bool isolated;
+	unsigned long reclaimed_pages;
+	bool split;
+	unsigned long addr;
+	unsigned int nr_pages;
+	long rss_base[LAZYFREE_MAX_MMS];
+	unsigned int pins;
+	unsigned int repaired;
+	unsigned int present[LAZYFREE_MAX_MMS];
+	unsigned int page_ptes[LAZYFREE_MAX_PAGES];
+	pte_t orig[LAZYFREE_MAX_MMS][LAZYFREE_MAX_PAGES];
+	struct page *tables[LAZYFREE_MAX_MMS];
+	struct page *canaries[LAZYFREE_MAX_MMS];
+	pte_t canary_want[LAZYFREE_MAX_MMS][PTRS_PER_PTE];
+	struct folio *neighbour;
+	unsigned long neighbour_addr;
+	pte_t neighbour_orig[LAZYFREE_MAX_PAGES];
+	unsigned int young;
+	struct page *guarded[LAZYFREE_MAX_MMS][2];
+	bool failed_before_guard;
+};
+
+/**
+ * struct lazyfree_diffs - the differences one check found
+ * @test: the test they fail
+ * @nr: how many so far
+ *
+ * A check reports the first LAZYFREE_MAX_REPORTS differences one by one
+ * (lazyfree_diff()) and the rest as a count (lazyfree_diffs_end()).
+ */
+struct lazyfree_diffs {
+	struct kunit *test;
+	unsigned int nr;
+};
+
+/* Count a difference; returns whether to report it one by one. */
+
+/* Count a difference; returns whether to report it one by one. */
+static inline bool lazyfree_diff(struct lazyfree_diffs *d)
+{
+	return d->nr++ < LAZYFREE_MAX_REPORTS;
+}
+
+unsigned int lazyfree_diffs_end(const struct lazyfree_diffs *d,
+				const char *what);
+
+extern unsigned int lazyfree_folios_made;
+extern unsigned int lazyfree_folios_freed;
+extern unsigned int lazyfree_folios_split;
+
+int lazyfree_suite_init(struct kunit_suite *suite);
+void lazyfree_suite_exit(struct kunit_suite *suite);
+u8 lazyfree_pattern(unsigned int page);
+bool lazyfree_folio_intact(const struct lazyfree_fixture *fx);
+unsigned long lazyfree_page_addr(const struct lazyfree_fixture *fx,
+				 unsigned int i);
+int lazyfree_walk_mms(struct lazyfree_fixture *fx,
+		      const struct mm_walk_ops *ops);
+void lazyfree_change_mms(struct lazyfree_fixture *fx,
+			 const struct mm_walk_ops *ops);
+unsigned int lazyfree_walk_page_index(struct mm_walk *walk,
+				      unsigned long addr);
+bool lazyfree_maps_folio(const struct lazyfree_fixture *fx, pte_t pte);
+unsigned int lazyfree_walk_mm_index(struct mm_walk *walk);
+pte_t lazyfree_pte_with_pfn(pte_t pte, unsigned long pfn);
+bool lazyfree_install_table_pair(struct lazyfree_fixture *fx,
+				 struct mm_struct *mm, unsigned int k);
+void lazyfree_fill(struct folio *folio, unsigned int first);
+extern const struct mm_walk_ops lazyfree_clean_ops;
+void lazyfree_mmput_action(void *mm);
+void lazyfree_putback_lru_action(void *folio);
+void lazyfree_isolate(struct lazyfree_fixture *fx);
+struct lazyfree_fixture *
+lazyfree_fixture_alloc(struct kunit *test, unsigned int nr, unsigned long *base);
+struct lazyfree_fixture *
+lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout);
+void lazyfree_repair_ptes(struct lazyfree_fixture *fx);
+void lazyfree_repair_folio(struct lazyfree_fixture *fx);
+void lazyfree_forget_folio(struct lazyfree_fixture *fx);
+
+/* Where LAZYFREE_CAN_FAULT only: the kernel makes the folio. */
+void lazyfree_fault_folio(struct lazyfree_fixture *fx,
+			  const struct lazyfree_layout *layout);
+
+/* ===== The canary and the model ===== */
+
+/**
+ * enum lazyfree_entry - how a case asks reclaim to unmap the folio
+ * @LAZYFREE_TRY_TO_UNMAP: try_to_unmap() on the isolated folio, as
+ *	shrink_folio_list() calls it
+ * @LAZYFREE_RECLAIM_PAGES: reclaim_pages() on a list holding the isolated
+ *	folio, as MADV_PAGEOUT and DAMON do
+ * @LAZYFREE_MADV_PAGEOUT: MADV_PAGEOUT of the folio's range, with the folio
+ *	back on the LRU: the madvise walk isolates it and calls
+ *	reclaim_pages(); only for a folio mapped whole in one page table of
+ *	one VMA of one mm, which MADV_PAGEOUT neither splits nor skips
+ * @LAZYFREE_REFERENCES: folio_referenced() on the isolated, locked folio
+ *	first, as shrink_folio_list() checks references (through
+ *	folio_check_references()) before it unmaps anything: a folio found
+ *	young, or found fully mapped in an mlocked VMA (and mlocked), is
+ *	kept; any other then goes through try_to_unmap()
+ * @LAZYFREE_LRU: try_to_free_pages() (direct reclaim) with the folio back
+ *	on the LRU as the only folio of the file LRU lists (a lazyfree
+ *	folio is on those), and no swap: shrink_inactive_list() takes it
+ *	from there and checks references first (folio_check_references()),
+ *	as kswapd and memory cgroup reclaim do.  The case is skipped where
+ *	the lists hold anything else
+ */
+enum lazyfree_entry {
+	LAZYFREE_TRY_TO_UNMAP,
+	LAZYFREE_RECLAIM_PAGES,
+	LAZYFREE_MADV_PAGEOUT,
+	LAZYFREE_REFERENCES,
+	LAZYFREE_LRU,
+};
+
+/**
+ * struct lazyfree_expect - the state a case expects after an unmap attempt
+ * @mapped: bit i set if PTE i must still map page i of the folio (present,
+ *	same PFN, write bit as before); clear if the PTE must be none
+ * @swapbacked: expected folio_test_swapbacked() (false while lazyfree)
+ * @dirty: expected folio_test_dirty()
+ * @mlocked: expected folio_test_mlocked()
+ */
+struct lazyfree_expect {
+	DECLARE_BITMAP(mapped, LAZYFREE_MAX_PAGES);
+	bool swapbacked;
+	bool dirty;
+	bool mlocked;
+};
+
+void lazyfree_arm_canaries(struct lazyfree_fixture *fx);
+bool lazyfree_expect_canaries(struct lazyfree_fixture *fx);
+void lazyfree_guard(struct lazyfree_fixture *fx);
+void lazyfree_unguard(struct lazyfree_fixture *fx);
+bool lazyfree_in_hole(const struct lazyfree_layout *l, unsigned int i);
+void lazyfree_mapped_from(const struct lazyfree_layout *l,
+			  unsigned int first, unsigned long *mapped);
+void lazyfree_model(const struct lazyfree_layout *l,
+		    const struct lazyfree_fixture *fx,
+		    enum lazyfree_trigger trigger,
+		    enum lazyfree_entry entry,
+		    struct lazyfree_expect *exp);
+bool lazyfree_in_mlocked_vma(const struct lazyfree_layout *l,
+			     unsigned int i);
+int lazyfree_model_referenced(const struct lazyfree_layout *l);
+unsigned int lazyfree_model_looks(const struct lazyfree_layout *l,
+				  const struct lazyfree_expect *exp,
+				  unsigned int nr_pages);
+bool lazyfree_model_split(const struct lazyfree_expect *exp,
+			  unsigned int nr_pages, unsigned int pins);
+int lazyfree_name(const struct lazyfree_layout *l, char *desc, int size);
+int lazyfree_name_entry(const struct lazyfree_layout *l,
+			enum lazyfree_entry entry, char *desc, int size);
+bool lazyfree_parse_layout(const char *name, struct lazyfree_layout *l,
+			   enum lazyfree_entry *entry);
+
+/* ===== Checks ===== */
+
+void lazyfree_snapshot(struct lazyfree_fixture *fx);
+bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
+			  const struct lazyfree_expect *exp);
+void lazyfree_expect_aged(const struct lazyfree_fixture *fx,
+			  const struct lazyfree_layout *l);
+void lazyfree_expect_reads(struct lazyfree_fixture *fx,
+			   const unsigned long *mapped, bool unmapped_too);
+void lazyfree_expect_reads_before(struct lazyfree_fixture *fx,
+				  const struct lazyfree_layout *l);
+void lazyfree_expect_neighbour(struct lazyfree_fixture *fx);
+void lazyfree_expect_folio(const struct lazyfree_fixture *fx,
+			   const struct lazyfree_expect *exp,
+			   unsigned int refs, bool on_lru);
+long lazyfree_splits(unsigned int order);
+unsigned long lazyfree_vm_event(struct kunit *test,
+				enum vm_event_item item);
+unsigned long lazyfree_node_stat(enum node_stat_item item);
+void lazyfree_folio_put_action(void *folio);
+bool lazyfree_hold_folio(struct lazyfree_fixture *fx);
+bool lazyfree_expect_split(struct lazyfree_fixture *fx,
+			   const struct lazyfree_expect *exp);
+void lazyfree_release_and_expect(struct lazyfree_fixture *fx);
+
+/* ===== Scenarios ===== */
+
+/**
+ * enum lazyfree_pos - a PTE index relative to the folio's n pages
+ * @LAZYFREE_POS_NONE: no such PTE
+ * @LAZYFREE_POS_FIRST: PTE 0
+ * @LAZYFREE_POS_SECOND: PTE 1
+ * @LAZYFREE_POS_QUARTER: PTE n/4
+ * @LAZYFREE_POS_AFTER_QUARTER: PTE n/4 + 1
+ * @LAZYFREE_POS_HALF: PTE n/2
+ * @LAZYFREE_POS_LAST: PTE n-1
+ */
+enum lazyfree_pos {
+	LAZYFREE_POS_NONE,
+	LAZYFREE_POS_FIRST,
+	LAZYFREE_POS_SECOND,
+	LAZYFREE_POS_QUARTER,
+	LAZYFREE_POS_AFTER_QUARTER,
+	LAZYFREE_POS_HALF,
+	LAZYFREE_POS_LAST,
+};
+
+/**
+ * enum lazyfree_hole - PTEs zapped (MADV_DONTNEED) before reclaim, so that
+ * the folio is only partly mapped; each hole is max(1, n/4) PTEs long
+ * @LAZYFREE_HOLE_NONE: fully mapped
+ * @LAZYFREE_HOLE_HEAD: the first PTEs: the mapping starts mid-folio
+ * @LAZYFREE_HOLE_MIDDLE: from PTE n/2 on
+ * @LAZYFREE_HOLE_TAIL: the last PTEs
+ */
+enum lazyfree_hole {
+	LAZYFREE_HOLE_NONE,
+	LAZYFREE_HOLE_HEAD,
+	LAZYFREE_HOLE_MIDDLE,
+	LAZYFREE_HOLE_TAIL,
+};
+
+/**
+ * struct lazyfree_scenario - one row of the scenario table
+ * @kind: where the PTEs lie, see &enum lazyfree_layout_kind
+ * @split: for the straddling kinds, the first PTE after the boundary
+ * @hole: PTEs zapped before reclaim, see &enum lazyfree_hole
+ * @wrprotect: a PTE write-protected in the otherwise writable VMA
+ * @softclean: the first of the PTEs, up to the last one, whose soft-dirty
+ *	bit is cleared (rows only run with CONFIG_MEM_SOFT_DIRTY)
+ * @young: the one PTE that is young when reclaim checks references (the
+ *	program read that page after MADV_FREE); rows with one run only
+ *	through folio_referenced_scenarios
+ * @vma: the folio's own VMA, see &enum lazyfree_vma
+ * @neighbour: a folio mapped next to it, see &enum lazyfree_neighbour
+ * @predirty: the folio is dirty (PG_dirty, as after a swap-in) and half its
+ *	PTEs clean and old before MADV_FREE; faulted folios only (the
+ *	hand-built one is made lazyfree by the fixture, not by MADV_FREE)
+ * @trigger: see &enum lazyfree_trigger
+ * @at: the PTE @trigger acts on
+ * @fork: share the folio with a second mm, copied by dup_mmap() as fork()
+ *	does, before reclaim
+ * @min_order: smallest order for which the positions above are distinct
+ *	(0 and 1: every order)
+ * @reclaim: also run the row through reclaim_pages() and through
+ *	folio_referenced_scenarios
+ */
+struct lazyfree_scenario {
+	enum lazyfree_layout_kind kind;
+	enum lazyfree_pos split;
+	enum lazyfree_hole hole;
+	enum lazyfree_pos wrprotect;
+	enum lazyfree_pos softclean;
+	enum lazyfree_pos young;
+	enum lazyfree_vma vma;
+	enum lazyfree_neighbour neighbour;
+	bool predirty;
+	enum lazyfree_trigger trigger;
+	enum lazyfree_pos at;
+	bool fork;
+	unsigned int min_order;
+	bool reclaim;
+};
+
+int lazyfree_register_layouts(struct kunit *test,
+			      const struct lazyfree_scenario *table,
+			      unsigned int nr_rows,
+			      enum lazyfree_entry entry, bool hand_built);
+void lazyfree_run_layout(struct kunit *test,
+			 const struct lazyfree_layout *l,
+			 enum lazyfree_entry entry);
+
+#endif /* _MM_TESTS_RMAP_LAZYFREE_BATCH_H */

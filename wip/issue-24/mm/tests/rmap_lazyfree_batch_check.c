@@ -1,0 +1,599 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for batched unmap of lazyfree large folios: the checks after
+ * an unmap attempt.
+ */
+
+#include "rmap_lazyfree_batch.h"
+
+static int lazyfree_save_pte(pte_t *ptep, unsigned long addr,
+			     unsigned long next, struct mm_walk *walk)
+{
+	struct lazyfree_fixture *fx = walk->private;
+
+	fx->orig[lazyfree_walk_mm_index(walk)][lazyfree_walk_page_index(walk, addr)] =
+		ptep_get(ptep);
+	return 0;
+}
+
+static const struct mm_walk_ops lazyfree_save_ops = {
+	.pte_entry = lazyfree_save_pte,
+	.walk_lock = PGWALK_RDLOCK,
+};
+
+/*
+ * Map the neighbour's page table and lock it; its PTEs are then at
+ * the returned pointer (NULL if the table is gone).  The caller holds the
+ * mmap lock.
+ */
+static pte_t *lazyfree_neighbour_ptes(struct lazyfree_fixture *fx,
+				      spinlock_t **ptl)
+{
+	return lazyfree_pte_lock(fx->mm, fx->neighbour_addr, false, ptl);
+}
+
+/* Record the neighbour's PTEs, if there is one. */
+static void lazyfree_save_neighbour(struct lazyfree_fixture *fx)
+{
+	spinlock_t *ptl;	/* the neighbour's PTE table lock */
+	unsigned int i;
+	pte_t *ptep;
+
+	if (!fx->neighbour)
+		return;
+	mmap_read_lock(fx->mm);
+	ptep = lazyfree_neighbour_ptes(fx, &ptl);
+	for (i = 0; ptep && i < folio_nr_pages(fx->neighbour); i++)
+		fx->neighbour_orig[i] = ptep_get(ptep + i);
+	if (ptep)
+		pte_unmap_unlock(ptep, ptl);
+	mmap_read_unlock(fx->mm);
+	KUNIT_ASSERT_NOT_NULL_MSG(fx->test, ptep, "the neighbour has no page table");
+}
+
+/* Right before an unmap: record every PTE, arm the canaries. */
+void lazyfree_snapshot(struct lazyfree_fixture *fx)
+{
+	lazyfree_walk_mms(fx, &lazyfree_save_ops);
+	lazyfree_save_neighbour(fx);
+	lazyfree_arm_canaries(fx);
+}
+
+/* A bit of PTE i of mm @k that must be as before the unmap. */
+static bool lazyfree_check_bit(const struct lazyfree_fixture *fx, unsigned int k,
+			       unsigned int i, const char *bit, bool now,
+			       bool before, struct lazyfree_diffs *d)
+{
+	if (now == before)
+		return true;
+	if (lazyfree_diff(d))
+		KUNIT_FAIL(fx->test, "mm %u PTE %u/%u: %s bit %d, was %d before the unmap",
+			   k, i, fx->nr_pages, bit, now, before);
+	return false;
+}
+
+/*
+ * Check PTE i of mm @k against the expectation, a difference counted in
+ * @d.  Returns whether it matched.
+ */
+static bool lazyfree_check_pte(const struct lazyfree_fixture *fx, unsigned int k,
+			       unsigned int i, bool mapped,
+			       struct lazyfree_diffs *d)
+{
+	pte_t pte = lazyfree_read_pte(fx->mms[k], lazyfree_page_addr(fx, i));
+	unsigned long want = fx->pfn + i;
+	struct kunit *test = fx->test;
+
+	if (!mapped) {
+		if (pte_none(pte))
+			return true;
+		if (lazyfree_diff(d))
+			KUNIT_FAIL(test,
+				   "mm %u PTE %u/%u: expected none, found %#llx (pfn %#lx, folio page %ld)",
+				   k, i, fx->nr_pages, (u64)pte_val(pte),
+				   pte_pfn(pte), (long)(pte_pfn(pte) - fx->pfn));
+		return false;
+	}
+
+	if (!pte_present(pte)) {
+		if (lazyfree_diff(d))
+			KUNIT_FAIL(test,
+				   "mm %u PTE %u/%u: expected present with pfn %#lx, found %s %#llx",
+				   k, i, fx->nr_pages, want,
+				   pte_none(pte) ? "none" : "non-present",
+				   (u64)pte_val(pte));
+		return false;
+	}
+	if (is_zero_pfn(pte_pfn(pte))) {
+		if (lazyfree_diff(d))
+			KUNIT_FAIL(test, "mm %u PTE %u/%u: maps the shared zero page",
+				   k, i, fx->nr_pages);
+		return false;
+	}
+	if (pte_pfn(pte) != want) {
+		if (lazyfree_diff(d))
+			KUNIT_FAIL(test,
+				   "mm %u PTE %u/%u: maps pfn %#lx (folio page %ld), expected pfn %#lx (folio page %u)",
+				   k, i, fx->nr_pages, pte_pfn(pte),
+				   (long)(pte_pfn(pte) - fx->pfn), want, i);
+		return false;
+	}
+	return lazyfree_check_bit(fx, k, i, "write", pte_write(pte),
+				  pte_write(fx->orig[k][i]), d) &&
+	       lazyfree_check_bit(fx, k, i, "soft-dirty", pte_soft_dirty(pte),
+				  pte_soft_dirty(fx->orig[k][i]), d);
+}
+
+/*
+ * Every PTE of every mm, and each mm's MM_ANONPAGES; the first
+ * LAZYFREE_MAX_REPORTS differences are reported one by one, the rest
+ * counted.  Returns whether everything matched.  Reads no folio state, so
+ * it is safe after reclaim freed the folio.
+ */
+bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
+			  const struct lazyfree_expect *exp)
+{
+	unsigned int nr_mapped = bitmap_weight(exp->mapped, fx->nr_pages);
+	struct lazyfree_diffs d = { .test = fx->test };
+	unsigned int i, k;
+
+	for (k = 0; k < fx->nr_mms; k++) {
+		for (i = 0; i < fx->nr_pages; i++)
+			lazyfree_check_pte(fx, k, i, test_bit(i, exp->mapped), &d);
+		KUNIT_EXPECT_EQ_MSG(fx->test, get_mm_counter(fx->mms[k], MM_ANONPAGES),
+				    fx->rss_base[k] + nr_mapped, "MM_ANONPAGES of mm %u", k);
+	}
+	return !lazyfree_diffs_end(&d, "PTEs differ");
+}
+
+/*
+ * After folio_referenced(): every PTE it looked at is old, since it clears
+ * the accessed bits of each batch, all of it; the PTEs of an mlocked VMA,
+ * which it does not look at, keep theirs.
+ */
+void lazyfree_expect_aged(const struct lazyfree_fixture *fx,
+			  const struct lazyfree_layout *l)
+{
+	struct lazyfree_diffs d = { .test = fx->test };
+	unsigned int i, k;
+	bool young, want;
+	pte_t pte;
+
+	for (k = 0; k < fx->nr_mms; k++) {
+		for (i = 0; i < fx->nr_pages; i++) {
+			pte = lazyfree_read_pte(fx->mms[k], lazyfree_page_addr(fx, i));
+			if (!pte_present(pte))
+				continue;
+			young = pte_young(pte);
+			want = k == 0 && i == l->young && lazyfree_in_mlocked_vma(l, i);
+			if (young != want && lazyfree_diff(&d))
+				KUNIT_FAIL(fx->test,
+					   "mm %u PTE %u/%u: %s after folio_referenced(), expected %s",
+					   k, i, fx->nr_pages, young ? "young" : "old",
+					   want ? "young (an mlocked VMA: not looked at)" :
+						  "old (its batch's accessed bits cleared)");
+		}
+	}
+	lazyfree_diffs_end(&d, "accessed bits differ");
+}
+
+/* Zap PTEs @first to @end - 1 again, VMA by VMA (they may be mlocked). */
+static void lazyfree_zap_range(struct lazyfree_fixture *fx, unsigned int first,
+			       unsigned int end)
+{
+	unsigned long addr = lazyfree_page_addr(fx, first);
+	unsigned long stop = lazyfree_page_addr(fx, end);
+	struct vm_area_struct *vma;
+
+	mmap_read_lock(fx->mm);
+	while (addr < stop) {
+		vma = vma_lookup(fx->mm, addr);
+		if (!vma)
+			break;
+		zap_vma_range(vma, addr, min(stop, vma->vm_end) - addr);
+		addr = min(stop, vma->vm_end);
+	}
+	mmap_read_unlock(fx->mm);
+}
+
+/*
+ * What the program reads through its own address (copy_from_user() of
+ * each page's first bytes in the test's mm; lazyfree_expect_data() checks
+ * every byte through the kernel's mapping): page i as the data written to
+ * it where bit i of @mapped is set; with @unmapped_too, every other page
+ * as zeros, MADV_FREE's contract once reclaim has dropped a page.  On
+ * x86_64 the read goes through the MMU, so a TLB entry left over from
+ * before the unmap shows there as the old data.  Reading a none PTE maps
+ * the shared zero page; those PTEs are zapped again, leaving the page
+ * tables as reclaim left them.
+ */
+void lazyfree_expect_reads(struct lazyfree_fixture *fx,
+			   const unsigned long *mapped, bool unmapped_too)
+{
+	struct lazyfree_diffs d = { .test = fx->test };
+	unsigned int i, run = UINT_MAX;
+	u8 buf[LAZYFREE_READ_BYTES], want;
+	u8 *at;
+
+	for (i = 0; i <= fx->nr_pages; i++) {
+		bool map = i < fx->nr_pages && test_bit(i, mapped);
+
+		if (run != UINT_MAX && (map || i == fx->nr_pages)) {
+			lazyfree_zap_range(fx, run, i);
+			run = UINT_MAX;
+		}
+		if (i == fx->nr_pages || (!map && !unmapped_too))
+			continue;
+		if (!map && run == UINT_MAX)
+			run = i;
+		want = map ? lazyfree_pattern(i) : 0;
+		if (copy_from_user(buf, (void __user *)lazyfree_page_addr(fx, i),
+				   sizeof(buf))) {
+			if (lazyfree_diff(&d))
+				KUNIT_FAIL(fx->test, "page %u/%u: the program cannot read it",
+					   i, fx->nr_pages);
+			continue;
+		}
+		at = memchr_inv(buf, want, sizeof(buf));
+		if (at && lazyfree_diff(&d))
+			KUNIT_FAIL(fx->test,
+				   "page %u/%u: the program reads %#x at byte %td, expected %#x (%s)",
+				   i, fx->nr_pages, *at, at - buf, want,
+				   map ? "the data it wrote" :
+				   "zeros: the PTE is none; a stale TLB entry?");
+	}
+	/* Stale TLB entries must not outlive the case: the folio may go. */
+	if (lazyfree_diffs_end(&d, "pages read back wrong"))
+		flush_tlb_mm(fx->mm);
+}
+
+/* The pages mapped before an unmap attempt: all but the layout's hole. */
+void lazyfree_expect_reads_before(struct lazyfree_fixture *fx,
+				  const struct lazyfree_layout *l)
+{
+	DECLARE_BITMAP(mapped, LAZYFREE_MAX_PAGES);
+
+	lazyfree_mapped_from(l, 0, mapped);
+	lazyfree_expect_reads(fx, mapped, false);
+}
+
+/*
+ * Every byte of @folio's pages as lazyfree_fill(@folio, @first) wrote
+ * them; a difference reported as "data of @what page i changed".
+ */
+static void lazyfree_expect_filled(struct kunit *test, struct folio *folio,
+				   unsigned int first, const char *what)
+{
+	struct lazyfree_diffs d = { .test = test };
+	unsigned int i;
+
+	for (i = 0; i < folio_nr_pages(folio); i++) {
+		void *kaddr = kmap_local_folio(folio, i * PAGE_SIZE);
+
+		if (memchr_inv(kaddr, lazyfree_pattern(first + i), PAGE_SIZE) &&
+		    lazyfree_diff(&d))
+			KUNIT_FAIL(test, "data of %s page %u changed", what, i);
+		kunmap_local(kaddr);
+	}
+	lazyfree_diffs_end(&d, "pages' data changed");
+}
+
+static void lazyfree_expect_data(const struct lazyfree_fixture *fx)
+{
+	lazyfree_expect_filled(fx->test, fx->folio, 0, "folio");
+}
+
+/*
+ * The neighbour's PTEs after an unmap attempt, each as it was bit for bit
+ * (nothing but the test touches the neighbour's pages); the first
+ * LAZYFREE_MAX_REPORTS differences reported one by one.  A changed PTE is
+ * put back while the neighbour's mapcount shows its accounting intact, so
+ * that the mm tears down cleanly.
+ */
+static void lazyfree_expect_neighbour_ptes(struct lazyfree_fixture *fx)
+{
+	struct lazyfree_diffs d = { .test = fx->test };
+	struct folio *folio = fx->neighbour;
+	unsigned int i, nr = folio_nr_pages(folio);
+	bool repair = folio_mapcount(folio) == nr;
+	spinlock_t *ptl;	/* the neighbour's PTE table lock */
+	pte_t *ptep;
+
+	mmap_read_lock(fx->mm);
+	ptep = lazyfree_neighbour_ptes(fx, &ptl);
+	for (i = 0; ptep && i < nr; i++) {
+		pte_t pte = ptep_get(ptep + i), was = fx->neighbour_orig[i];
+
+		if (pte_same(pte, was))
+			continue;
+		if (lazyfree_diff(&d))
+			KUNIT_FAIL(fx->test,
+				   "neighbour PTE %u/%u: %#llx (pfn %#lx), was %#llx (pfn %#lx) before the unmap",
+				   i, nr, (u64)pte_val(pte), pte_pfn(pte),
+				   (u64)pte_val(was), pte_pfn(was));
+		if (repair)
+			set_pte_at(fx->mm, fx->neighbour_addr + i * PAGE_SIZE,
+				   ptep + i, was);
+	}
+	if (ptep)
+		pte_unmap_unlock(ptep, ptl);
+	if (d.nr)
+		flush_tlb_mm(fx->mm);
+	mmap_read_unlock(fx->mm);
+	KUNIT_EXPECT_NOT_NULL_MSG(fx->test, ptep, "the neighbour's page table is gone");
+	lazyfree_diffs_end(&d, "neighbour PTEs differ");
+}
+
+/*
+ * After an unmap attempt, the neighbour (if any) as the fixture made it:
+ * its PTEs, mapcount, references (one per PTE), flags and data.
+ */
+void lazyfree_expect_neighbour(struct lazyfree_fixture *fx)
+{
+	struct folio *folio = fx->neighbour;
+	struct kunit *test = fx->test;
+	unsigned int nr;
+
+	if (!folio)
+		return;
+	nr = folio_nr_pages(folio);
+	lazyfree_expect_neighbour_ptes(fx);
+	KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(folio), nr,
+			    "neighbour's folio_mapcount()");
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), nr,
+			    "neighbour's folio_ref_count(): one per PTE");
+	KUNIT_EXPECT_TRUE_MSG(test, folio_test_swapbacked(folio),
+			      "neighbour's folio_test_swapbacked()");
+	KUNIT_EXPECT_FALSE_MSG(test, folio_test_dirty(folio),
+			       "neighbour's folio_test_dirty(): its dirt is in its PTEs");
+	lazyfree_expect_filled(test, folio, fx->nr_pages, "neighbour");
+}
+
+/* Per-page mapcounts, where the kernel keeps them (CONFIG_PAGE_MAPCOUNT). */
+static void lazyfree_expect_page_mapcounts(const struct lazyfree_fixture *fx,
+					   const struct lazyfree_expect *exp)
+{
+	struct lazyfree_diffs d = { .test = fx->test };
+	unsigned int i;
+
+	if (!IS_ENABLED(CONFIG_PAGE_MAPCOUNT))
+		return;
+	for (i = 0; i < fx->nr_pages; i++) {
+		int got = atomic_read(&folio_page(fx->folio, i)->_mapcount) + 1;
+		int want = test_bit(i, exp->mapped) * fx->nr_mms;
+
+		if (got != want && lazyfree_diff(&d))
+			KUNIT_FAIL(fx->test, "page %u/%u: mapcount %d, expected %d",
+				   i, fx->nr_pages, got, want);
+	}
+	lazyfree_diffs_end(&d, "page mapcounts differ");
+}
+
+/*
+ * The folio's own state: mapcounts, references (@refs held by the test
+ * besides mappings and pins), flags and data.
+ */
+void lazyfree_expect_folio(const struct lazyfree_fixture *fx,
+			   const struct lazyfree_expect *exp,
+			   unsigned int refs, bool on_lru)
+{
+	unsigned int mappings = bitmap_weight(exp->mapped, fx->nr_pages) * fx->nr_mms;
+	struct folio *folio = fx->folio;
+	struct kunit *test = fx->test;
+
+	if (!lazyfree_folio_intact(fx)) {
+		KUNIT_FAIL(test,
+			   "the order-%u folio was split: its first page is in an order-%u folio now",
+			   ilog2(fx->nr_pages), folio_order(folio));
+		return;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(folio), mappings,
+			    "folio_mapcount()");
+	KUNIT_EXPECT_EQ_MSG(test, folio_large_mapcount(folio), mappings,
+			    "folio_large_mapcount()");
+	lazyfree_expect_page_mapcounts(fx, exp);
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), refs + mappings + fx->pins,
+			    "folio_ref_count(): %u held by the test + one per mapping + %u pinned",
+			    refs, fx->pins);
+	KUNIT_EXPECT_EQ_MSG(test, folio_test_swapbacked(folio), exp->swapbacked,
+			    "folio_test_swapbacked()");
+	KUNIT_EXPECT_EQ_MSG(test, folio_test_dirty(folio), exp->dirty,
+			    "folio_test_dirty()");
+	KUNIT_EXPECT_EQ_MSG(test, folio_test_mlocked(folio), exp->mlocked,
+			    "folio_test_mlocked(): the folio is %sfully mapped in one page table of a VM_LOCKED VMA",
+			    exp->mlocked ? "" : "not ");
+	KUNIT_EXPECT_EQ_MSG(test, folio_test_lru(folio), on_lru,
+			    "folio_test_lru()");
+	lazyfree_expect_data(fx);
+}
+
+/* The mTHP counters of @order, summed over CPUs (all 0 without them). */
+#if defined(CONFIG_TRANSPARENT_HUGEPAGE) && defined(CONFIG_SYSFS)
+static void lazyfree_read_mthp(unsigned int order, long *stats)
+{
+	unsigned int item;
+	int cpu;
+
+	memset(stats, 0, sizeof(long) * __MTHP_STAT_COUNT);
+	for_each_possible_cpu(cpu)
+		for (item = 0; item < __MTHP_STAT_COUNT; item++)
+			stats[item] += per_cpu(mthp_stats, cpu).stats[order][item];
+}
+#else
+static void lazyfree_read_mthp(unsigned int order, long *stats)
+{
+	memset(stats, 0, sizeof(long) * __MTHP_STAT_COUNT);
+}
+#endif
+
+/* How often a folio of @order was split (where the kernel counts it). */
+long lazyfree_splits(unsigned int order)
+{
+	long stats[__MTHP_STAT_COUNT];
+
+	lazyfree_read_mthp(order, stats);
+	return stats[MTHP_STAT_SPLIT];
+}
+
+/* A vm event counter (enum vm_event_item), summed over CPUs. */
+unsigned long lazyfree_vm_event(struct kunit *test,
+				enum vm_event_item item)
+{
+	unsigned long *events, count;
+
+	events = kmalloc_array(NR_VM_EVENT_ITEMS, sizeof(*events), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, events);
+	all_vm_events(events);
+	count = events[item];
+	kfree(events);
+	return count;
+}
+
+/*
+ * A node counter (enum node_stat_item) summed over nodes, with what each
+ * CPU has not folded in yet: exact, where global_node_page_state() lags.
+ */
+unsigned long lazyfree_node_stat(enum node_stat_item item)
+{
+	long sum = 0;
+	int nid, cpu;
+
+	for_each_online_node(nid) {
+		struct pglist_data *pgdat = NODE_DATA(nid);
+
+		sum += atomic_long_read(&pgdat->vm_stat[item]);
+		for_each_online_cpu(cpu)
+			sum += per_cpu_ptr(pgdat->per_cpu_nodestats,
+					   cpu)->vm_node_stat_diff[item];
+	}
+	return sum;
+}
+
+void lazyfree_folio_put_action(void *folio)
+{
+	folio_put(folio);
+}
+
+/*
+ * Take the reference under the lock of a present PTE that maps a page of
+ * the folio: that mapping holds a reference of its own, so the folio
+ * cannot be freed under us (as GUP takes its references).
+ */
+static int lazyfree_hold_pte(pte_t *ptep, unsigned long addr,
+			     unsigned long next, struct mm_walk *walk)
+{
+	struct lazyfree_fixture *fx = walk->private;
+	pte_t pte = ptep_get(ptep);
+	struct folio *folio;
+
+	if (!lazyfree_maps_folio(fx, pte))
+		return 0;
+	/*
+	 * Split: its pages are other folios now, the first one a smaller
+	 * folio at the same address.
+	 */
+	folio = page_folio(pte_page(pte));
+	if (folio != fx->folio || folio_nr_pages(folio) != fx->nr_pages)
+		return 2;
+	folio_get(fx->folio);
+	return 1;
+}
+
+static const struct mm_walk_ops lazyfree_hold_ops = {
+	.pte_entry = lazyfree_hold_pte,
+	.walk_lock = PGWALK_RDLOCK,
+};
+
+/*
+ * Take a reference on the folio so that the test may look at it, if a PTE
+ * of one of the test's mms still maps it; lazyfree_folio_put_action() drops it in
+ * a KUnit action.  The folio is not touched otherwise: the test holds no
+ * reference on a folio it gave to reclaim, and one that no PTE maps any
+ * more may already be free, whatever reclaim reported (a kernel that
+ * unmaps a folio it then keeps frees it when it puts it back on the LRU).
+ * Returns whether the reference was taken; if not, the case fails.
+ */
+bool lazyfree_hold_folio(struct lazyfree_fixture *fx)
+{
+	int ret = lazyfree_walk_mms(fx, &lazyfree_hold_ops);
+
+	KUNIT_EXPECT_GT_MSG(fx->test, ret, 0,
+			    "reclaim kept the folio (returned 0, PGLAZYFREED unchanged), but no PTE maps it any more: it may be free, the test cannot look at it");
+	KUNIT_EXPECT_NE_MSG(fx->test, ret, 2,
+			    "the folio was split: its PTEs map pages of other folios now, the test cannot look at it");
+	if (ret != 1)
+		return false;
+	ret = kunit_add_action_or_reset(fx->test, lazyfree_folio_put_action, fx->folio);
+	KUNIT_ASSERT_EQ(fx->test, ret, 0);
+	return true;
+}
+
+/*
+ * LRU reclaim kept the folio partly mapped where the kernel has THP, so it
+ * must have split it (lazyfree_model_split()); the PTEs were checked as
+ * expected already.  The pages must be in other folios now, and read back
+ * as they were; the pieces go with the munmap at the end of the case.
+ */
+bool lazyfree_expect_split(struct lazyfree_fixture *fx,
+			   const struct lazyfree_expect *exp)
+{
+	struct kunit *test = fx->test;
+	int ret = lazyfree_walk_mms(fx, &lazyfree_hold_ops);
+
+	if (ret == 1) {
+		folio_put(fx->folio);	/* still mapped: not the last reference */
+		KUNIT_FAIL(test,
+			   "LRU reclaim kept the folio partly mapped and left it whole: the THP deferred split shrinker, which direct reclaim runs, must have split it");
+		lazyfree_repair_ptes(fx);
+		return false;
+	}
+	KUNIT_EXPECT_EQ_MSG(test, ret, 2,
+			    "LRU reclaim kept the folio partly mapped, but no PTE maps its pages any more");
+	if (ret != 2)
+		return false;
+	fx->split = true;
+	lazyfree_folios_split++;
+	lazyfree_expect_reads(fx, exp->mapped, true);
+	return true;
+}
+
+/*
+ * The end of a case that got this far.  Unless reclaim freed the folio,
+ * remove every mapping (munmap in the test's mm, drop the child mm): then
+ * the test's own reference must be the only one left, and no mapcount, or
+ * the kernel under test leaked one.  Dropping that reference frees the
+ * folio.
+ */
+void lazyfree_release_and_expect(struct lazyfree_fixture *fx)
+{
+	struct folio *folio = fx->folio;
+	struct kunit *test = fx->test;
+	bool released;
+	int ret;
+
+	if (fx->reclaimed_pages) {
+		lazyfree_folios_freed++;
+		return;
+	}
+	if (fx->split)
+		return;
+	if (!fx->isolated && !lazyfree_hold_folio(fx))
+		return;
+	ret = vm_munmap(fx->addr, fx->nr_pages * PAGE_SIZE);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "munmap() of the folio's range");
+	if (fx->nr_mms > 1)
+		kunit_release_action(test, lazyfree_mmput_action, fx->mms[1]);
+	fx->nr_mms = 1;
+	lru_add_drain_all();
+
+	released = !folio_mapped(folio) && folio_ref_count(folio) == 1;
+	KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(folio), 0,
+			    "folio_mapcount() with every mm gone");
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), 1,
+			    "folio_ref_count() with every mm gone: only the test's own reference may be left");
+	if (fx->isolated)
+		kunit_release_action(test, lazyfree_putback_lru_action, folio);
+	else
+		kunit_release_action(test, lazyfree_folio_put_action, folio);
+	lazyfree_folios_freed += released;
+}

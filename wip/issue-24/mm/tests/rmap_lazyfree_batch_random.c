@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for batched unmap of lazyfree large folios: random layouts,
+ * with the model as the oracle.
+ */
+
+#include "rmap_lazyfree_batch.h"
+
+/*
+ * random_layouts draws layouts from a PRNG seeded with
+ * rmap_lazyfree_batch_kunit.random_seed (default 1) and runs
+ * lazyfree_random_count of them (boot parameter ...random_count) from
+ * index ...random_first on (default 0; the ones before are drawn and
+ * dropped): every dimension of the scenario table combined freely, each
+ * through one reclaim entry, with the end state from lazyfree_model().
+ * The same seed gives the same layout at each index in every boot; each
+ * result is named after its seed, its index and its layout, and
+ * random_first=index random_count=1 runs that one alone.  Left out, as in
+ * the table: what the fixture cannot build or the model does not decide
+ * (see lazyfree_draw()).
+ */
+static unsigned int lazyfree_random_seed = 1;
+module_param_named(random_seed, lazyfree_random_seed, uint, 0444);
+MODULE_PARM_DESC(random_seed, "seed of the random_layouts case");
+
+/*
+ * 3000 on UML (the whole suite then runs in 816-903 ms on an idle host);
+ * 500 on x86_64 under TCG, where make check boots the suite some 40 times.
+ */
+static unsigned int lazyfree_random_count = LAZYFREE_CAN_FAULT ? 500 : 3000;
+module_param_named(random_count, lazyfree_random_count, uint, 0444);
+MODULE_PARM_DESC(random_count, "number of layouts random_layouts runs");
+
+static unsigned int lazyfree_random_first;
+module_param_named(random_first, lazyfree_random_first, uint, 0444);
+MODULE_PARM_DESC(random_first, "index of the first layout random_layouts runs");
+
+/*
+ * Layouts by name instead of a draw: random layouts' names without their
+ * "seed<S>_<I>_" prefix, separated by commas, e.g.
+ * "order4_pmd_straddle_3_13_pin_2_reclaim,order4_in_table_unmap";
+ * scripts/shrink boots the suite with each round's smaller candidates.
+ */
+static char *lazyfree_random_layout;
+module_param_named(random_layout, lazyfree_random_layout, charp, 0444);
+MODULE_PARM_DESC(random_layout,
+		 "run only these layouts (names, comma-separated) in random_layouts");
+
+/**
+ * struct lazyfree_random_layout - one parameter of random_layouts
+ * @l: the layout
+ * @entry: the reclaim entry it goes through
+ * @index: its index in the draw
+ * @given: named by random_layout=, not drawn
+ * @drawable: a layout lazyfree_draw() can draw (lazyfree_random_drawable());
+ *	a given one that is not is skipped
+ */
+struct lazyfree_random_layout {
+	struct lazyfree_layout l;
+	enum lazyfree_entry entry;
+	unsigned int index;
+	bool given;
+	bool drawable;
+};
+
+/* A number in [0, @n). */
+static unsigned int lazyfree_rand(struct rnd_state *rnd, unsigned int n)
+{
+	return prandom_u32_state(rnd) % n;
+}
+
+/* True @percent times in a hundred. */
+static bool lazyfree_chance(struct rnd_state *rnd, unsigned int percent)
+{
+	return lazyfree_rand(rnd, 100) < percent;
+}
+
+/* A PTE of @l outside its hole. */
+static unsigned int lazyfree_rand_mapped(struct rnd_state *rnd,
+					 const struct lazyfree_layout *l)
+{
+	unsigned int i = lazyfree_rand(rnd, l->nr - l->hole_len);
+
+	return i < l->hole_start ? i : i + l->hole_len;
+}
+
+/*
+ * Draw the layout's shape: source, order, kind and split, hole (any start
+ * and length that leave a PTE mapped), a write-protected PTE, soft-dirty
+ * bits (CONFIG_MEM_SOFT_DIRTY only), the folio's own VMA (in one page
+ * table or across a PMD, as the table has it), a neighbour (hand-built, in
+ * one page table, plain VMA), predirty (faulted only).
+ */
+static void lazyfree_draw_shape(struct rnd_state *rnd, struct lazyfree_layout *l)
+{
+	unsigned int min_order = 1;
+
+	memset(l, 0, sizeof(*l));
+	l->source = LAZYFREE_HAND_BUILT;
+	if (LAZYFREE_CAN_FAULT && lazyfree_chance(rnd, 50)) {
+		l->source = LAZYFREE_FAULTED;
+		min_order = LAZYFREE_MIN_FAULT_ORDER;
+	}
+	l->order = min_order + lazyfree_rand(rnd, PMD_ORDER - min_order);
+	l->nr = 1U << l->order;
+	l->kind = lazyfree_rand(rnd, LAZYFREE_VMA_STRADDLE_MLOCKED + 1);
+	if (l->kind != LAZYFREE_IN_TABLE)
+		l->split = 1 + lazyfree_rand(rnd, l->nr - 1);
+	if (lazyfree_chance(rnd, 40)) {
+		l->hole_start = lazyfree_rand(rnd, l->nr);
+		l->hole_len = 1 + lazyfree_rand(rnd, l->nr - l->hole_start);
+		if (l->hole_len == l->nr)
+			l->hole_len--;
+	}
+	l->wrprotect = lazyfree_chance(rnd, 30) ? lazyfree_rand_mapped(rnd, l) :
+						 UINT_MAX;
+	l->softclean = IS_ENABLED(CONFIG_MEM_SOFT_DIRTY) &&
+		       lazyfree_chance(rnd, 30) ? lazyfree_rand(rnd, l->nr) :
+						  UINT_MAX;
+	l->young = UINT_MAX;
+	if ((l->kind == LAZYFREE_IN_TABLE || l->kind == LAZYFREE_PMD_STRADDLE) &&
+	    lazyfree_chance(rnd, 20))
+		l->vma = lazyfree_chance(rnd, 50) || VM_DROPPABLE == VM_NONE ?
+			 LAZYFREE_VMA_MLOCKED : LAZYFREE_VMA_DROPPABLE;
+	if (l->kind == LAZYFREE_IN_TABLE && l->source == LAZYFREE_HAND_BUILT &&
+	    l->vma == LAZYFREE_VMA_PLAIN && lazyfree_chance(rnd, 25))
+		l->neighbour = lazyfree_chance(rnd, 50) ? LAZYFREE_NEIGHBOUR_AFTER :
+							  LAZYFREE_NEIGHBOUR_BEFORE;
+	l->predirty = l->source == LAZYFREE_FAULTED && lazyfree_chance(rnd, 25);
+}
+
+/* The entries lazyfree_draw() chooses from, in the order it lists them. */
+static const enum lazyfree_entry lazyfree_draw_entries[] = {
+	LAZYFREE_TRY_TO_UNMAP,
+	LAZYFREE_REFERENCES,
+	LAZYFREE_RECLAIM_PAGES,
+	LAZYFREE_MADV_PAGEOUT,
+	LAZYFREE_LRU,
+};
+
+/*
+ * Whether a random layout may go through @entry: as lazyfree_row_runs()
+ * has it for the table, and reclaim_pages() or LRU reclaim in an mlocked
+ * VMA only for a folio that is not pinned (see lazyfree_draw()).
+ */
+static bool lazyfree_random_entry_runs(const struct lazyfree_layout *l,
+				       enum lazyfree_entry entry)
+{
+	switch (entry) {
+	case LAZYFREE_RECLAIM_PAGES:
+	case LAZYFREE_LRU:
+		return l->vma == LAZYFREE_VMA_PLAIN ||
+		       (l->vma == LAZYFREE_VMA_MLOCKED &&
+			(l->trigger == LAZYFREE_CLEAN ||
+			 l->trigger == LAZYFREE_REDIRTY));
+	case LAZYFREE_MADV_PAGEOUT:
+		return l->vma == LAZYFREE_VMA_PLAIN &&
+		       (l->fork || (l->kind == LAZYFREE_IN_TABLE && !l->hole_len));
+	default:
+		return true;
+	}
+}
+
+/*
+ * Draw a layout and its entry.  A fork only with a plain VMA, no mlocked
+ * part and no neighbour (the child's VMA is not mlocked, and which mm the
+ * rmap walk visits first would decide the end state; the neighbour would
+ * be shared), and only with no trigger or a pin (a write would COW).  A
+ * redirtied PTE is not the write-protected one (its write fault would
+ * COW).  The entry is one the layout runs through (lazyfree_row_runs()),
+ * and not reclaim_pages() or LRU reclaim for a pinned folio in an mlocked
+ * VMA: the first attempt mlocks it, and the second would hand reclaim an
+ * unevictable folio, which no caller does (shrink_folio_list() BUGs).  A
+ * young PTE only with references checked, by folio_referenced() or by
+ * LRU reclaim, the entries that look at it.
+ */
+static void lazyfree_draw(struct rnd_state *rnd, struct lazyfree_random_layout *r)
+{
+	enum lazyfree_entry entries[ARRAY_SIZE(lazyfree_draw_entries)];
+	struct lazyfree_layout *l = &r->l;
+	unsigned int i, nr_entries = 0;
+
+	lazyfree_draw_shape(rnd, l);
+	l->fork = l->vma == LAZYFREE_VMA_PLAIN &&
+		  l->kind != LAZYFREE_VMA_STRADDLE_MLOCKED &&
+		  l->neighbour == LAZYFREE_NEIGHBOUR_NONE &&
+		  lazyfree_chance(rnd, 20);
+	l->trigger = lazyfree_rand(rnd, LAZYFREE_REDIRTY_PIN + 1);
+	if (l->fork && l->trigger != LAZYFREE_CLEAN)
+		l->trigger = LAZYFREE_PIN;
+	l->at = UINT_MAX;
+	if (l->trigger != LAZYFREE_CLEAN)
+		l->at = lazyfree_rand_mapped(rnd, l);
+	if ((l->trigger == LAZYFREE_REDIRTY || l->trigger == LAZYFREE_REDIRTY_PIN) &&
+	    l->at == l->wrprotect)
+		l->wrprotect = UINT_MAX;
+
+	for (i = 0; i < ARRAY_SIZE(lazyfree_draw_entries); i++)
+		if (lazyfree_random_entry_runs(l, lazyfree_draw_entries[i]))
+			entries[nr_entries++] = lazyfree_draw_entries[i];
+	r->entry = entries[lazyfree_rand(rnd, nr_entries)];
+	if ((r->entry == LAZYFREE_REFERENCES || r->entry == LAZYFREE_LRU) &&
+	    lazyfree_chance(rnd, 50))
+		l->young = lazyfree_rand_mapped(rnd, l);
+}
+
+/* Whether @i is one of @l's PTEs (not UINT_MAX), outside its hole. */
+static bool lazyfree_random_mapped(const struct lazyfree_layout *l,
+				   unsigned int i)
+{
+	return i < l->nr && !lazyfree_in_hole(l, i);
+}
+
+/*
+ * Whether lazyfree_draw() can draw @r: the rules above, stated as a test
+ * of a layout.  random_layouts checks every draw against it, and skips a
+ * layout given by name that fails it, so that scripts/shrink need not
+ * know them.
+ */
+static bool lazyfree_random_drawable(const struct lazyfree_random_layout *r)
+{
+	const struct lazyfree_layout *l = &r->l;
+	bool faulted = l->source == LAZYFREE_FAULTED;
+	bool writes = l->trigger == LAZYFREE_REDIRTY ||
+		      l->trigger == LAZYFREE_REDIRTY_PIN;
+
+	if ((faulted && !LAZYFREE_CAN_FAULT) || l->order >= PMD_ORDER ||
+	    l->order < (faulted ? LAZYFREE_MIN_FAULT_ORDER : 1) ||
+	    l->nr != 1U << l->order)
+		return false;
+	if (l->kind == LAZYFREE_IN_TABLE ? l->split : !l->split || l->split >= l->nr)
+		return false;
+	if (l->hole_len >= l->nr || l->hole_start + l->hole_len > l->nr)
+		return false;
+	if ((l->wrprotect != UINT_MAX && !lazyfree_random_mapped(l, l->wrprotect)) ||
+	    (l->young != UINT_MAX && !lazyfree_random_mapped(l, l->young)) ||
+	    (l->softclean != UINT_MAX &&
+	     (!IS_ENABLED(CONFIG_MEM_SOFT_DIRTY) || l->softclean >= l->nr)))
+		return false;
+	if (l->trigger == LAZYFREE_CLEAN ? l->at != UINT_MAX :
+					   !lazyfree_random_mapped(l, l->at))
+		return false;
+	if (l->vma != LAZYFREE_VMA_PLAIN && l->kind != LAZYFREE_IN_TABLE &&
+	    l->kind != LAZYFREE_PMD_STRADDLE)
+		return false;
+	if (l->vma == LAZYFREE_VMA_DROPPABLE && VM_DROPPABLE == VM_NONE)
+		return false;
+	if (l->neighbour != LAZYFREE_NEIGHBOUR_NONE &&
+	    (l->kind != LAZYFREE_IN_TABLE || faulted || l->vma != LAZYFREE_VMA_PLAIN))
+		return false;
+	if (l->predirty && !faulted)
+		return false;
+	if (l->fork && (l->vma != LAZYFREE_VMA_PLAIN ||
+			l->kind == LAZYFREE_VMA_STRADDLE_MLOCKED ||
+			l->neighbour != LAZYFREE_NEIGHBOUR_NONE ||
+			(l->trigger != LAZYFREE_CLEAN && l->trigger != LAZYFREE_PIN)))
+		return false;
+	if (writes && l->at == l->wrprotect)
+		return false;
+	if (l->young != UINT_MAX && r->entry != LAZYFREE_REFERENCES &&
+	    r->entry != LAZYFREE_LRU)
+		return false;
+	return lazyfree_random_entry_runs(l, r->entry);
+}
+
+/* e.g. "seed1_17_order5_pmd_straddle_3_29_hole_0_4_pin_9_reclaim" */
+static void lazyfree_random_describe(struct kunit *test, const void *param,
+				     char *desc)
+{
+	const struct lazyfree_random_layout *r = param;
+	int n = 0;
+
+	if (!r->given)
+		n = scnprintf(desc, KUNIT_PARAM_DESC_SIZE, "seed%u_%u_",
+			      lazyfree_random_seed, r->index);
+	lazyfree_name_entry(&r->l, r->entry, desc + n, KUNIT_PARAM_DESC_SIZE - n);
+}
+
+/*
+ * The layouts random_layout= names, in @layouts (room for as many as it has
+ * commas and one more); their number, or -EINVAL for a name that is none.
+ */
+static int lazyfree_parse_layouts(struct kunit *test,
+				  struct lazyfree_random_layout *layouts)
+{
+	char *names, *rest, *name;
+	int n = 0;
+
+	names = kstrdup(lazyfree_random_layout, GFP_KERNEL);
+	if (!names)
+		return -ENOMEM;
+	rest = names;
+	while ((name = strsep(&rest, ","))) {
+		struct lazyfree_random_layout *r = &layouts[n++];
+
+		if (!lazyfree_parse_layout(name, &r->l, &r->entry)) {
+			kunit_err(test, "random_layout=: %s is not a layout name",
+				  name);
+			kfree(names);
+			return -EINVAL;
+		}
+		r->given = true;
+		r->drawable = lazyfree_random_drawable(r);
+	}
+	kfree(names);
+	return n;
+}
+
+static int lazyfree_random_params_init(struct kunit *test)
+{
+	unsigned int i, first = lazyfree_random_first;
+	unsigned int count = min(lazyfree_random_count, UINT_MAX - first);
+	struct lazyfree_random_layout *layouts;
+	struct rnd_state rnd;
+	const char *c;
+	int given;
+
+	if (lazyfree_random_layout)
+		for (count = 1, c = lazyfree_random_layout; *c; c++)
+			count += *c == ',';
+	layouts = kunit_kcalloc(test, max(count, 1U), sizeof(*layouts),
+				GFP_KERNEL);
+	if (!layouts)
+		return -ENOMEM;
+	if (lazyfree_random_layout) {
+		given = lazyfree_parse_layouts(test, layouts);
+		if (given < 0)
+			return given;
+		kunit_register_params_array(test, layouts, given,
+					    lazyfree_random_describe);
+		return 0;
+	}
+	prandom_seed_state(&rnd, lazyfree_random_seed);
+	for (i = 0; i < first + count; i++) {
+		struct lazyfree_random_layout *r = &layouts[i < first ? 0 : i - first];
+
+		lazyfree_draw(&rnd, r);
+		r->index = i;
+		r->drawable = lazyfree_random_drawable(r);
+		if (!r->drawable) {
+			kunit_err(test, "seed %u, layout %u: lazyfree_draw() drew what lazyfree_random_drawable() refuses",
+				  lazyfree_random_seed, i);
+			return -EINVAL;
+		}
+	}
+	kunit_register_params_array(test, layouts, count,
+				    lazyfree_random_describe);
+	return 0;
+}
+
+/* Random layouts, each through its entry, against the model. */
+static void random_layouts(struct kunit *test)
+{
+	const struct lazyfree_random_layout *r = test->param_value;
+
+	if (!r->drawable)
+		kunit_skip(test, "a layout lazyfree_draw() never draws");
+	lazyfree_run_layout(test, &r->l, r->entry);
+}
+
+static struct kunit_case rmap_lazyfree_batch_random_test_cases[] = {
+	KUNIT_CASE_PARAM_WITH_INIT(random_layouts, kunit_array_gen_params,
+				   lazyfree_random_params_init, NULL),
+	{}
+};
+
+static struct kunit_suite rmap_lazyfree_batch_random_test_suite = {
+	.name = "rmap_lazyfree_batch_random",
+	.suite_init = lazyfree_suite_init,
+	.suite_exit = lazyfree_suite_exit,
+	.test_cases = rmap_lazyfree_batch_random_test_cases,
+};
+
+kunit_test_suite(rmap_lazyfree_batch_random_test_suite);

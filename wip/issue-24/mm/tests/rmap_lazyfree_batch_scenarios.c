@@ -1,0 +1,899 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for batched unmap of lazyfree large folios: the scenario
+ * table, through each entry point of reclaim.
+ *
+ * Each row of the table is a layout (inside one page table, straddling a
+ * PMD at every split point that matters, straddling a VMA end, partly
+ * mapped, with mixed write and soft-dirty bits, shared with a second mm
+ * over fork, alone in an mlocked or a droppable VMA, next to another folio)
+ * and what happens between MADV_FREE and reclaim (a redirtied PTE, a pin,
+ * both, a young PTE); each runs at every folio order below PMD_ORDER.  A
+ * case lets reclaim unmap the folio through one entry point: try_to_unmap()
+ * as shrink_folio_list() calls it, reclaim_pages() as MADV_PAGEOUT and
+ * DAMON do, MADV_PAGEOUT itself, folio_referenced() first as
+ * shrink_folio_list() checks references, or the LRU itself
+ * (try_to_free_pages()).  Then every PTE of every mm, the mapcounts, the
+ * refcount, the RSS counters, the folio flags and the data are checked
+ * against lazyfree_model().
+ *
+ * Batch sizes are not visible from outside mm/rmap.c, so the rows are
+ * built so that each batch boundary shows in the end state: a dirty PTE
+ * aborts only the batch it lies in, and every batch before it stays
+ * unmapped.
+ */
+
+#include "rmap_lazyfree_batch.h"
+
+/* ===== Triggers: what happens between MADV_FREE and reclaim ===== */
+
+/* Simulate a user write to page @i: a write fault dirties its PTE. */
+static void lazyfree_write_fault(struct lazyfree_fixture *fx, unsigned int i)
+{
+	unsigned long addr = lazyfree_page_addr(fx, i);
+	struct kunit *test = fx->test;
+	int ret;
+
+	mmap_read_lock(fx->mm);
+	ret = fixup_user_fault(fx->mm, addr, FAULT_FLAG_WRITE, NULL);
+	mmap_read_unlock(fx->mm);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "write fault at PTE %u failed", i);
+	KUNIT_ASSERT_TRUE_MSG(test, pte_dirty(lazyfree_read_pte(fx->mm, addr)),
+			      "write fault left PTE %u clean", i);
+}
+
+static void lazyfree_put_page_action(void *page)
+{
+	put_page(page);
+}
+
+/*
+ * Take an extra reference on page @i as get_user_pages() does for a driver
+ * or O_DIRECT; returns the page, to be passed to lazyfree_unpin().
+ */
+static struct page *lazyfree_pin(struct lazyfree_fixture *fx, unsigned int i)
+{
+	struct kunit *test = fx->test;
+	struct page *page = NULL;
+	long got;
+	int ret;
+
+	mmap_read_lock(fx->mm);
+	got = get_user_pages_remote(fx->mm, lazyfree_page_addr(fx, i), 1, 0,
+				    &page, NULL);
+	mmap_read_unlock(fx->mm);
+	KUNIT_ASSERT_EQ_MSG(test, got, 1, "get_user_pages() of PTE %u", i);
+	ret = kunit_add_action_or_reset(test, lazyfree_put_page_action, page);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	KUNIT_ASSERT_PTR_EQ_MSG(test, page, folio_page(fx->folio, i),
+				"get_user_pages() of PTE %u found another page", i);
+	fx->pins++;
+	return page;
+}
+
+static void lazyfree_unpin(struct lazyfree_fixture *fx, struct page *page)
+{
+	kunit_release_action(fx->test, lazyfree_put_page_action, page);
+	fx->pins--;
+}
+
+/*
+ * Make PTE fx->young of mm 0 young and every other PTE of the folio old,
+ * in every mm: the accessed bits as reclaim finds them when the program
+ * read that one page after MADV_FREE (which left them all old).
+ */
+static int lazyfree_age_pte(pte_t *ptep, unsigned long addr,
+			    unsigned long next, struct mm_walk *walk)
+{
+	struct lazyfree_fixture *fx = walk->private;
+	pte_t pte = ptep_get(ptep);
+
+	if (!pte_present(pte))
+		return 0;
+	if (lazyfree_walk_mm_index(walk) == 0 &&
+	    lazyfree_walk_page_index(walk, addr) == fx->young)
+		pte = pte_mkyoung(pte);
+	else
+		pte = pte_mkold(pte);
+	set_pte_at(walk->mm, addr, ptep, pte);
+	return 0;
+}
+
+static const struct mm_walk_ops lazyfree_age_ops = {
+	.pte_entry = lazyfree_age_pte,
+	.walk_lock = PGWALK_RDLOCK,
+};
+
+static void lazyfree_age(struct lazyfree_fixture *fx, unsigned int young)
+{
+	fx->young = young;
+	lazyfree_change_mms(fx, &lazyfree_age_ops);
+}
+
+/* ===== The scenario table ===== */
+
+/*
+ * The scenario table; each row runs for every order from max(1, min_order)
+ * to PMD_ORDER - 1, through try_to_unmap(), through reclaim_pages() where
+ * .reclaim says so, and through MADV_PAGEOUT where that takes the
+ * folio whole (lazyfree_row_runs()); where LAZYFREE_CAN_FAULT, all of it
+ * once more on a faulted folio, from order LAZYFREE_MIN_FAULT_ORDER.  A
+ * row's min_order is the smallest order at which its positions are
+ * distinct PTEs (e.g. a hole in the middle with mapped PTEs on both sides
+ * needs four pages); smaller orders have no such layout.
+ */
+static const struct lazyfree_scenario lazyfree_scenarios[] = {
+	/* Fully inside one page table: one batch. */
+	{ .kind = LAZYFREE_IN_TABLE, .reclaim = true },
+	{ .kind = LAZYFREE_IN_TABLE, .trigger = LAZYFREE_REDIRTY,
+	  .at = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_IN_TABLE, .trigger = LAZYFREE_PIN,
+	  .at = LAZYFREE_POS_FIRST, .reclaim = true },
+	/* Straddling a PMD: 1 + rest, half + half, rest + 1. */
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_SECOND },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .reclaim = true },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_SECOND,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST,
+	  .reclaim = true },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_LAST,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_FIRST },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .trigger = LAZYFREE_PIN, .at = LAZYFREE_POS_LAST },
+	/* Straddling a VMA end, both VMAs unlocked: two batches. */
+	{ .kind = LAZYFREE_VMA_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .reclaim = true },
+	{ .kind = LAZYFREE_VMA_STRADDLE, .split = LAZYFREE_POS_SECOND,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_VMA_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST },
+	/* Straddling a VMA end, the second VMA mlocked. */
+	{ .kind = LAZYFREE_VMA_STRADDLE_MLOCKED, .split = LAZYFREE_POS_HALF },
+	{ .kind = LAZYFREE_VMA_STRADDLE_MLOCKED, .split = LAZYFREE_POS_SECOND },
+	{ .kind = LAZYFREE_VMA_STRADDLE_MLOCKED, .split = LAZYFREE_POS_LAST },
+	/* Partly mapped: only the mapped runs are unmapped. */
+	{ .kind = LAZYFREE_IN_TABLE, .hole = LAZYFREE_HOLE_HEAD },
+	{ .kind = LAZYFREE_IN_TABLE, .hole = LAZYFREE_HOLE_MIDDLE,
+	  .min_order = 2, .reclaim = true },
+	{ .kind = LAZYFREE_IN_TABLE, .hole = LAZYFREE_HOLE_TAIL },
+	{ .kind = LAZYFREE_IN_TABLE, .hole = LAZYFREE_HOLE_MIDDLE,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST,
+	  .min_order = 2 },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .hole = LAZYFREE_HOLE_HEAD, .trigger = LAZYFREE_REDIRTY,
+	  .at = LAZYFREE_POS_LAST, .min_order = 2 },
+	/* Mixed write bits: batches split around the write-protected PTE. */
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .wrprotect = LAZYFREE_POS_QUARTER, .min_order = 2 },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .wrprotect = LAZYFREE_POS_QUARTER, .trigger = LAZYFREE_REDIRTY,
+	  .at = LAZYFREE_POS_FIRST, .min_order = 2 },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .wrprotect = LAZYFREE_POS_QUARTER, .trigger = LAZYFREE_REDIRTY,
+	  .at = LAZYFREE_POS_AFTER_QUARTER, .min_order = 3 },
+	{ .kind = LAZYFREE_IN_TABLE, .wrprotect = LAZYFREE_POS_SECOND,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_FIRST },
+	{ .kind = LAZYFREE_IN_TABLE, .wrprotect = LAZYFREE_POS_FIRST,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST },
+	/*
+	 * Shared with a second mm over fork (no redirty: a write would COW);
+	 * the rmap walk visits both mms' VMAs in an order the test does not
+	 * choose, so only rows whose end state does not depend on it.
+	 */
+	{ .kind = LAZYFREE_IN_TABLE, .fork = true },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .fork = true, .reclaim = true },
+	{ .kind = LAZYFREE_VMA_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .fork = true },
+	{ .kind = LAZYFREE_IN_TABLE, .trigger = LAZYFREE_PIN,
+	  .at = LAZYFREE_POS_LAST, .fork = true },
+	/*
+	 * The folio alone in an mlocked VMA: nothing is unmapped, and the
+	 * folio is mlocked only if the walk found it fully mapped in one
+	 * page table.
+	 */
+	{ .kind = LAZYFREE_IN_TABLE, .vma = LAZYFREE_VMA_MLOCKED,
+	  .reclaim = true },
+	{ .kind = LAZYFREE_IN_TABLE, .vma = LAZYFREE_VMA_MLOCKED,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_IN_TABLE, .vma = LAZYFREE_VMA_MLOCKED,
+	  .hole = LAZYFREE_HOLE_MIDDLE, .min_order = 2, .reclaim = true },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .vma = LAZYFREE_VMA_MLOCKED, .reclaim = true },
+	/*
+	 * The folio alone in a droppable VMA: discarded even though
+	 * redirtied.  Not through reclaim_pages(): shrink_folio_list() then
+	 * finds the unmapped folio dirty, pageout() refuses an anon folio
+	 * outside the swap cache, and reclaim reports it kept (0, PGLAZYFREED
+	 * unchanged) although no PTE maps it (the putback frees it): nothing
+	 * the test may look at.
+	 */
+	{ .kind = LAZYFREE_IN_TABLE, .vma = LAZYFREE_VMA_DROPPABLE },
+	{ .kind = LAZYFREE_IN_TABLE, .vma = LAZYFREE_VMA_DROPPABLE,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .vma = LAZYFREE_VMA_DROPPABLE, .trigger = LAZYFREE_REDIRTY,
+	  .at = LAZYFREE_POS_FIRST },
+	/*
+	 * Dirty before MADV_FREE (faulted folios only): MADV_FREE must clean
+	 * the folio and its PTEs, or reclaim keeps it.
+	 */
+	{ .kind = LAZYFREE_IN_TABLE, .predirty = true, .reclaim = true },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .predirty = true, .trigger = LAZYFREE_REDIRTY,
+	  .at = LAZYFREE_POS_LAST },
+	/*
+	 * The next mTHP right after (before) the folio, in use, its PFNs
+	 * continuing (preceding) the folio's: only the folio's end stops the
+	 * batch, the neighbour comes out untouched, and an aborted batch
+	 * restores the folio's PTEs and no more.
+	 */
+	{ .kind = LAZYFREE_IN_TABLE, .neighbour = LAZYFREE_NEIGHBOUR_AFTER,
+	  .reclaim = true },
+	{ .kind = LAZYFREE_IN_TABLE, .neighbour = LAZYFREE_NEIGHBOUR_BEFORE,
+	  .reclaim = true },
+	{ .kind = LAZYFREE_IN_TABLE, .neighbour = LAZYFREE_NEIGHBOUR_AFTER,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST },
+	/*
+	 * Redirtied and pinned at once: the first batch aborts, and the
+	 * folio comes back swapbacked exactly when that batch held the
+	 * dirty PTE.
+	 */
+	{ .kind = LAZYFREE_IN_TABLE, .trigger = LAZYFREE_REDIRTY_PIN,
+	  .at = LAZYFREE_POS_FIRST, .reclaim = true },
+	{ .kind = LAZYFREE_IN_TABLE, .trigger = LAZYFREE_REDIRTY_PIN,
+	  .at = LAZYFREE_POS_LAST, .reclaim = true },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .trigger = LAZYFREE_REDIRTY_PIN, .at = LAZYFREE_POS_LAST,
+	  .reclaim = true },
+	/*
+	 * Mixed soft-dirty bits (CONFIG_MEM_SOFT_DIRTY only): batches split
+	 * where the bit changes, and an aborted batch comes back with each
+	 * PTE's bit as it was.
+	 */
+	{ .kind = LAZYFREE_IN_TABLE, .softclean = LAZYFREE_POS_HALF,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_FIRST },
+	{ .kind = LAZYFREE_IN_TABLE, .softclean = LAZYFREE_POS_HALF,
+	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST,
+	  .min_order = 2 },
+	{ .kind = LAZYFREE_IN_TABLE, .softclean = LAZYFREE_POS_HALF,
+	  .trigger = LAZYFREE_PIN, .at = LAZYFREE_POS_FIRST, .reclaim = true },
+	{ .kind = LAZYFREE_IN_TABLE, .softclean = LAZYFREE_POS_SECOND,
+	  .reclaim = true },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .softclean = LAZYFREE_POS_QUARTER, .trigger = LAZYFREE_REDIRTY,
+	  .at = LAZYFREE_POS_FIRST, .min_order = 2 },
+	/*
+	 * One page read after MADV_FREE (folio_referenced_scenarios only):
+	 * folio_referenced() must find its young PTE whichever batch holds
+	 * it, clear it, and count the VMA once, so that reclaim keeps the
+	 * folio; in an mlocked VMA it looks at no PTE.
+	 */
+	{ .kind = LAZYFREE_IN_TABLE, .young = LAZYFREE_POS_FIRST },
+	{ .kind = LAZYFREE_IN_TABLE, .young = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .young = LAZYFREE_POS_SECOND },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .young = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_VMA_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .young = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_VMA_STRADDLE_MLOCKED, .split = LAZYFREE_POS_HALF,
+	  .young = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_IN_TABLE, .hole = LAZYFREE_HOLE_MIDDLE,
+	  .young = LAZYFREE_POS_LAST, .min_order = 2 },
+	{ .kind = LAZYFREE_IN_TABLE, .wrprotect = LAZYFREE_POS_SECOND,
+	  .young = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_IN_TABLE, .young = LAZYFREE_POS_LAST,
+	  .fork = true },
+	{ .kind = LAZYFREE_IN_TABLE, .vma = LAZYFREE_VMA_MLOCKED,
+	  .young = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_IN_TABLE, .neighbour = LAZYFREE_NEIGHBOUR_AFTER,
+	  .young = LAZYFREE_POS_LAST },
+};
+
+/*
+ * Which rows run through @entry: all through try_to_unmap() but those with
+ * a young PTE, which only folio_referenced() looks at; those marked
+ * through reclaim_pages() and folio_referenced(), with the young ones; and
+ * through MADV_PAGEOUT those it reclaims
+ * whole and those it must leave alone: a folio mapped by two mms (neither
+ * split nor reclaimed).  Not through MADV_PAGEOUT: a folio it does not see
+ * whole in one walk of one page table of one mm (a hole, a PMD or VMA end
+ * inside it), which it splits; an mlocked VMA, which it refuses (-EINVAL);
+ * a droppable VMA (as for reclaim_pages()).
+ */
+static bool lazyfree_row_runs(const struct lazyfree_scenario *sc,
+			      enum lazyfree_entry entry)
+{
+	if (sc->young != LAZYFREE_POS_NONE)
+		return entry == LAZYFREE_REFERENCES || entry == LAZYFREE_LRU;
+	switch (entry) {
+	case LAZYFREE_RECLAIM_PAGES:
+	case LAZYFREE_REFERENCES:
+	case LAZYFREE_LRU:
+		return sc->reclaim;
+	case LAZYFREE_MADV_PAGEOUT:
+		if (sc->vma != LAZYFREE_VMA_PLAIN)
+			return false;
+		return sc->fork || (sc->kind == LAZYFREE_IN_TABLE &&
+				    sc->hole == LAZYFREE_HOLE_NONE);
+	default:
+		return true;
+	}
+}
+
+/* ===== Parameters: each row at every order ===== */
+
+/*
+ * Each scenario case registers its parameters in its param_init: an array
+ * of the layouts it runs, every row resolved once at every order (struct
+ * lazyfree_layout), which KUnit numbers and names ("1..N").
+ */
+
+/* The PTE index @pos stands for in a folio of @nr pages; UINT_MAX for none. */
+static unsigned int lazyfree_pos_index(enum lazyfree_pos pos, unsigned int nr)
+{
+	switch (pos) {
+	case LAZYFREE_POS_FIRST:
+		return 0;
+	case LAZYFREE_POS_SECOND:
+		return 1;
+	case LAZYFREE_POS_QUARTER:
+		return nr / 4;
+	case LAZYFREE_POS_AFTER_QUARTER:
+		return nr / 4 + 1;
+	case LAZYFREE_POS_HALF:
+		return nr / 2;
+	case LAZYFREE_POS_LAST:
+		return nr - 1;
+	default:
+		return UINT_MAX;
+	}
+}
+
+/* Row @sc at @order, the folio made by @source. */
+static void lazyfree_resolve(const struct lazyfree_scenario *sc,
+			     unsigned int order, enum lazyfree_source source,
+			     struct lazyfree_layout *l)
+{
+	unsigned int quarter;
+
+	memset(l, 0, sizeof(*l));	/* comparable with memcmp() */
+	l->source = source;
+	l->order = order;
+	l->nr = 1U << order;
+	quarter = max(1U, l->nr / 4);
+	l->kind = sc->kind;
+	l->split = sc->kind == LAZYFREE_IN_TABLE ? 0 :
+		   lazyfree_pos_index(sc->split, l->nr);
+	l->hole_len = sc->hole == LAZYFREE_HOLE_NONE ? 0 : quarter;
+	l->hole_start = sc->hole == LAZYFREE_HOLE_MIDDLE ? l->nr / 2 :
+			sc->hole == LAZYFREE_HOLE_TAIL ? l->nr - quarter : 0;
+	l->wrprotect = lazyfree_pos_index(sc->wrprotect, l->nr);
+	l->softclean = lazyfree_pos_index(sc->softclean, l->nr);
+	l->young = lazyfree_pos_index(sc->young, l->nr);
+	l->vma = sc->vma;
+	l->neighbour = sc->neighbour;
+	l->predirty = sc->predirty;
+	l->trigger = sc->trigger;
+	l->at = lazyfree_pos_index(sc->at, l->nr);
+	l->fork = sc->fork;
+}
+
+/* get_description of the parameter arrays of layouts */
+static void lazyfree_describe(struct kunit *test, const void *param,
+			      char *desc)
+{
+	lazyfree_name(param, desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+/*
+ * Append @sc at every order it runs at for @source to the @nr layouts in
+ * @layouts, each layout once: at small orders some positions coincide (at
+ * order 1, the second PTE is also the half and the last one), and such a
+ * row would only repeat an earlier one.
+ */
+static void lazyfree_add_layouts(struct lazyfree_layout *layouts,
+				 unsigned int *nr,
+				 const struct lazyfree_scenario *sc,
+				 enum lazyfree_source source)
+{
+	unsigned int order = max(1U, sc->min_order), i;
+
+	if (source == LAZYFREE_FAULTED)
+		order = max(order, LAZYFREE_MIN_FAULT_ORDER);
+	for (; order < PMD_ORDER; order++) {
+		lazyfree_resolve(sc, order, source, &layouts[*nr]);
+		for (i = 0; i < *nr; i++)
+			if (!memcmp(&layouts[i], &layouts[*nr], sizeof(*layouts)))
+				break;
+		if (i == *nr)
+			(*nr)++;
+	}
+}
+
+/*
+ * Register the layouts a case runs as its parameter array: every row of
+ * @table that runs through @entry (lazyfree_row_runs(); soft-dirty rows
+ * only with CONFIG_MEM_SOFT_DIRTY, droppable ones only where VM_DROPPABLE
+ * exists, predirty ones only faulted, those with a neighbour only
+ * hand-built) at every order, hand-built if @hand_built, then faulted where
+ * the kernel can make the folio.
+ */
+int lazyfree_register_layouts(struct kunit *test,
+			      const struct lazyfree_scenario *table,
+			      unsigned int nr_rows,
+			      enum lazyfree_entry entry, bool hand_built)
+{
+	enum lazyfree_source source = hand_built ? LAZYFREE_HAND_BUILT :
+						   LAZYFREE_FAULTED;
+	struct lazyfree_layout *layouts;
+	unsigned int i, nr = 0;
+
+	layouts = kunit_kcalloc(test, nr_rows * PMD_ORDER * 2, sizeof(*layouts),
+				GFP_KERNEL);
+	if (!layouts)
+		return -ENOMEM;
+	for (; source <= LAZYFREE_FAULTED; source++) {
+		if (source == LAZYFREE_FAULTED && !LAZYFREE_CAN_FAULT)
+			break;
+		for (i = 0; i < nr_rows; i++) {
+			const struct lazyfree_scenario *sc = &table[i];
+
+			if (!lazyfree_row_runs(sc, entry))
+				continue;
+			if (sc->softclean != LAZYFREE_POS_NONE &&
+			    !IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
+				continue;
+			if (sc->vma == LAZYFREE_VMA_DROPPABLE &&
+			    VM_DROPPABLE == VM_NONE)
+				continue;
+			if (sc->predirty && source == LAZYFREE_HAND_BUILT)
+				continue;
+			if (sc->neighbour != LAZYFREE_NEIGHBOUR_NONE &&
+			    source == LAZYFREE_FAULTED)
+				continue;
+			lazyfree_add_layouts(layouts, &nr, sc, source);
+		}
+	}
+	kunit_register_params_array(test, layouts, nr, lazyfree_describe);
+	return 0;
+}
+
+static int lazyfree_unmap_params_init(struct kunit *test)
+{
+	return lazyfree_register_layouts(test, lazyfree_scenarios,
+					 ARRAY_SIZE(lazyfree_scenarios),
+					 LAZYFREE_TRY_TO_UNMAP, true);
+}
+
+static int lazyfree_reclaim_params_init(struct kunit *test)
+{
+	return lazyfree_register_layouts(test, lazyfree_scenarios,
+					 ARRAY_SIZE(lazyfree_scenarios),
+					 LAZYFREE_RECLAIM_PAGES, true);
+}
+
+static int lazyfree_pageout_params_init(struct kunit *test)
+{
+	return lazyfree_register_layouts(test, lazyfree_scenarios,
+					 ARRAY_SIZE(lazyfree_scenarios),
+					 LAZYFREE_MADV_PAGEOUT, true);
+}
+
+static int lazyfree_referenced_params_init(struct kunit *test)
+{
+	return lazyfree_register_layouts(test, lazyfree_scenarios,
+					 ARRAY_SIZE(lazyfree_scenarios),
+					 LAZYFREE_REFERENCES, true);
+}
+
+static int lazyfree_lru_params_init(struct kunit *test)
+{
+	return lazyfree_register_layouts(test, lazyfree_scenarios,
+					 ARRAY_SIZE(lazyfree_scenarios),
+					 LAZYFREE_LRU, true);
+}
+
+/*
+ * What shrink_folio_list() does to a lazyfree large folio it wants to free:
+ * try_to_unmap() on the locked, isolated folio, then flush the TLB batch.
+ */
+static void lazyfree_try_to_unmap(struct lazyfree_fixture *fx)
+{
+	lazyfree_snapshot(fx);
+
+	lazyfree_guard(fx);
+	folio_lock(fx->folio);
+	try_to_unmap(fx->folio, LAZYFREE_TTU_FLAGS);
+	try_to_unmap_flush();
+	folio_unlock(fx->folio);
+	lazyfree_unguard(fx);
+}
+
+/* reclaim_pages() on a list holding the isolated folio; its return value. */
+static unsigned long lazyfree_reclaim_pages(struct lazyfree_fixture *fx)
+{
+	LIST_HEAD(folio_list);
+
+	kunit_remove_action(fx->test, lazyfree_putback_lru_action, fx->folio);
+	fx->isolated = false;
+	list_add(&fx->folio->lru, &folio_list);
+	return reclaim_pages(&folio_list);
+}
+
+/* Put the folio back on the LRU, where MADV_PAGEOUT looks for it. */
+static void lazyfree_back_to_lru(struct lazyfree_fixture *fx)
+{
+	kunit_release_action(fx->test, lazyfree_putback_lru_action, fx->folio);
+	fx->isolated = false;
+	lru_add_drain_all();
+}
+
+/*
+ * Direct reclaim sees the folio alone: the file LRU lists (a lazyfree folio
+ * is on those) hold its pages and nothing else, and there is no swap (the
+ * anonymous lists are then not scanned).  Skips the case if not: reclaim
+ * would look at other folios first, as many as the kernel happens to have.
+ */
+static void lazyfree_lru_alone(struct lazyfree_fixture *fx)
+{
+	unsigned long file;
+
+	lru_add_drain_all();
+	file = lazyfree_node_stat(NR_INACTIVE_FILE) +
+	       lazyfree_node_stat(NR_ACTIVE_FILE);
+	if (file != fx->nr_pages || total_swap_pages)
+		kunit_skip(fx->test,
+			   "the file LRU lists hold %lu pages besides the folio's %u, swap %ld pages: reclaim would look at those too",
+			   file - fx->nr_pages, fx->nr_pages, total_swap_pages);
+}
+
+/*
+ * What kswapd and direct reclaim do to the folio on the LRU, in one call:
+ * try_to_free_pages() for as many pages as it takes (SWAP_CLUSTER_MAX).
+ * Its return value counts slab pages too, so it is not checked.
+ */
+static void lazyfree_try_to_free_pages(struct lazyfree_fixture *fx)
+{
+	try_to_free_pages(node_zonelist(folio_nid(fx->folio), GFP_HIGHUSER_MOVABLE),
+			  0, GFP_HIGHUSER_MOVABLE, NULL);
+}
+
+static bool lazyfree_try_to_unmap_and_expect(struct lazyfree_fixture *fx,
+					     const struct lazyfree_layout *l,
+					     enum lazyfree_trigger trigger)
+{
+	struct lazyfree_expect *exp;
+	bool ok;
+
+	exp = kunit_kzalloc(fx->test, sizeof(*exp), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(fx->test, exp);
+	lazyfree_expect_reads_before(fx, l);
+	lazyfree_try_to_unmap(fx);
+	lazyfree_model(l, fx, trigger, LAZYFREE_TRY_TO_UNMAP, exp);
+	ok = lazyfree_expect_ptes(fx, exp);
+	ok = lazyfree_expect_canaries(fx) && ok;
+	lazyfree_expect_neighbour(fx);
+	if (!folio_ref_count(fx->folio)) {
+		lazyfree_forget_folio(fx);
+		return false;
+	}
+	if (ok)
+		lazyfree_expect_reads(fx, exp->mapped, true);
+	lazyfree_expect_folio(fx, exp, 1, false);
+	lazyfree_repair_ptes(fx);
+	lazyfree_repair_folio(fx);
+	return ok;
+}
+
+/*
+ * What MADV_PAGEOUT, DAMON and LRU reclaim do with the folio (@entry):
+ * reclaim_pages() on a list holding the isolated folio, MADV_PAGEOUT of
+ * its range, which isolates it and calls reclaim_pages(), or, with the
+ * folio back on the LRU and aged as the layout says,
+ * try_to_free_pages().  Reclaim takes over the isolation reference: it
+ * frees the folio (PGLAZYFREED grows by its pages) or puts it back on the
+ * LRU.  A freed folio is not looked at again; a kept one is still mapped,
+ * so the test takes a reference to check it, and drops it before
+ * returning.  Returns whether the PTEs were as expected: if not, the
+ * folio may be gone and must not be touched again.
+ */
+static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
+					const struct lazyfree_layout *l,
+					enum lazyfree_trigger trigger,
+					enum lazyfree_entry entry)
+{
+	struct kunit *test = fx->test;
+	unsigned long reclaimed = 0, lazyfreed, scanned = 0;
+	struct lazyfree_expect *exp;
+	bool freed, split, ok;
+	unsigned int looks;
+	long splits;
+	int ret = 0;
+
+	exp = kunit_kzalloc(test, sizeof(*exp), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, exp);
+	lazyfree_model(l, fx, trigger, entry, exp);
+	freed = bitmap_empty(exp->mapped, fx->nr_pages);
+
+	/*
+	 * No caller hands reclaim an unevictable folio (shrink_folio_list()
+	 * BUGs on one); only an earlier attempt's bug can have mlocked this
+	 * one: none of the layouts reaching here may be mlocked yet.
+	 */
+	if (folio_test_mlocked(fx->folio) || folio_test_unevictable(fx->folio)) {
+		KUNIT_FAIL(test,
+			   "the folio is mlocked before reclaim: an earlier attempt mlocked it; not handing it to reclaim");
+		return false;
+	}
+	lazyfree_expect_reads_before(fx, l);
+	if (entry != LAZYFREE_RECLAIM_PAGES && fx->isolated)
+		lazyfree_back_to_lru(fx);
+	if (entry == LAZYFREE_LRU) {
+		lazyfree_age(fx, l->young);
+		lazyfree_lru_alone(fx);
+	}
+	lazyfree_snapshot(fx);
+	lazyfreed = lazyfree_vm_event(test, PGLAZYFREED);
+	if (entry == LAZYFREE_LRU)
+		scanned = lazyfree_node_stat(PGSCAN_DIRECT);
+	splits = lazyfree_splits(l->order);
+	lazyfree_guard(fx);
+	if (entry == LAZYFREE_MADV_PAGEOUT)
+		ret = do_madvise(fx->mm, fx->addr, fx->nr_pages * PAGE_SIZE,
+				 MADV_PAGEOUT);
+	else if (entry == LAZYFREE_LRU)
+		lazyfree_try_to_free_pages(fx);
+	else
+		reclaimed = lazyfree_reclaim_pages(fx);
+	lazyfree_unguard(fx);
+	if (entry == LAZYFREE_MADV_PAGEOUT)
+		KUNIT_EXPECT_EQ_MSG(test, ret, 0, "MADV_PAGEOUT");
+	else if (entry == LAZYFREE_RECLAIM_PAGES)
+		KUNIT_EXPECT_EQ_MSG(test, reclaimed, freed ? fx->nr_pages : 0,
+				    "reclaim_pages() return value");
+	lazyfreed = lazyfree_vm_event(test, PGLAZYFREED) - lazyfreed;
+	looks = entry == LAZYFREE_LRU ? lazyfree_model_looks(l, exp, fx->nr_pages) : 0;
+	if (looks) {
+		scanned = lazyfree_node_stat(PGSCAN_DIRECT) - scanned;
+		KUNIT_EXPECT_EQ_MSG(test, scanned, looks * fx->nr_pages,
+				    "PGSCAN_DIRECT: reclaim must take the folio off the inactive list %u time(s)%s",
+				    looks,
+				    looks > 1 ? ", the first keeping it for its young PTE" : "");
+	}
+	/*
+	 * Only reclaim_pages() returns the count: shrink_folio_list() counts
+	 * PGLAZYFREED exactly when it frees a lazyfree folio.
+	 */
+	fx->reclaimed_pages = entry == LAZYFREE_RECLAIM_PAGES ? reclaimed : lazyfreed;
+
+	KUNIT_EXPECT_EQ_MSG(test, lazyfreed, freed ? fx->nr_pages : 0,
+			    "PGLAZYFREED");
+	split = entry == LAZYFREE_LRU &&
+		lazyfree_model_split(exp, fx->nr_pages, fx->pins);
+	KUNIT_EXPECT_EQ_MSG(test, lazyfree_splits(l->order) - splits, split,
+			    "order-%u folios split (mTHP split counter): reclaim must %s",
+			    l->order, split ? "split the folio it keeps partly mapped" :
+					      "take the folio whole");
+	ok = lazyfree_expect_ptes(fx, exp);
+	ok = lazyfree_expect_canaries(fx) && ok;
+	lazyfree_expect_neighbour(fx);
+	if (!ok || freed) {
+		if (ok)
+			lazyfree_expect_reads(fx, exp->mapped, true);
+		lazyfree_repair_ptes(fx);
+		return ok;
+	}
+
+	if (split)
+		return lazyfree_expect_split(fx, exp);
+	/* Kept: mapped as the PTEs just showed, so it can be looked at. */
+	if (!lazyfree_hold_folio(fx))
+		return false;
+	lru_add_drain_all();
+	lazyfree_expect_folio(fx, exp, 1, true);
+	lazyfree_expect_reads(fx, exp->mapped, true);
+	lazyfree_repair_ptes(fx);
+	lazyfree_repair_folio(fx);
+	kunit_release_action(test, lazyfree_folio_put_action, fx->folio);
+	return true;
+}
+
+/*
+ * What shrink_folio_list() does first with a folio it took off the
+ * inactive list: folio_referenced(), through folio_check_references(),
+ * which clears the accessed bits batch by batch and counts the VMAs in
+ * which it found one set.  A folio found referenced, or fully mapped in an
+ * mlocked VMA (folio_referenced() mlocks it then), is kept (activated),
+ * nothing unmapped; any other goes on to try_to_unmap(), whose checks
+ * follow.  Before it, the PTEs' accessed bits are set as the layout says
+ * (lazyfree_age()).  Returns whether the PTEs were as expected.
+ */
+static bool lazyfree_references_and_expect(struct lazyfree_fixture *fx,
+					   const struct lazyfree_layout *l,
+					   enum lazyfree_trigger trigger)
+{
+	/* vm_flags_t in 7.2, vma_flags_t since 7.3: VM_LOCKED is read off the folio. */
+	union {
+		vm_flags_t vm_flags;
+		vma_flags_t vma_flags;
+	} flags;
+	struct kunit *test = fx->test;
+	struct lazyfree_expect *exp;
+	int referenced, want;
+	bool ok;
+
+	exp = kunit_kzalloc(test, sizeof(*exp), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, exp);
+	lazyfree_model(l, fx, trigger, LAZYFREE_TRY_TO_UNMAP, exp);
+	want = lazyfree_model_referenced(l);
+
+	lazyfree_expect_reads_before(fx, l);
+	lazyfree_age(fx, l->young);
+	lazyfree_snapshot(fx);
+	lazyfree_guard(fx);
+	folio_lock(fx->folio);
+	referenced = folio_referenced(fx->folio, 1, NULL, (void *)&flags);
+	folio_unlock(fx->folio);
+	lazyfree_unguard(fx);
+	KUNIT_EXPECT_EQ_MSG(test, referenced, want,
+			    "folio_referenced(): VMAs in which it found a young PTE (young: PTE %d of mm 0)",
+			    l->young == UINT_MAX ? -1 : (int)l->young);
+
+	/* Nothing unmapped, nothing changed but the accessed bits. */
+	lazyfree_mapped_from(l, 0, exp->mapped);
+	exp->dirty = false;
+	exp->swapbacked = false;
+	ok = lazyfree_expect_ptes(fx, exp);
+	ok = lazyfree_expect_canaries(fx) && ok;
+	lazyfree_expect_neighbour(fx);
+	lazyfree_expect_aged(fx, l);
+	if (ok && !want && !exp->mlocked)
+		return lazyfree_try_to_unmap_and_expect(fx, l, trigger);
+
+	lazyfree_expect_folio(fx, exp, 1, false);
+	lazyfree_repair_ptes(fx);
+	lazyfree_repair_folio(fx);
+	return ok;
+}
+
+/* One unmap attempt and its checks; false if the PTEs were not as expected. */
+static bool lazyfree_attempt(struct lazyfree_fixture *fx,
+			     const struct lazyfree_layout *l,
+			     enum lazyfree_trigger trigger,
+			     enum lazyfree_entry entry)
+{
+	/*
+	 * Every attempt starts from a lazyfree folio: the fixture makes it
+	 * so, and an attempt the model says keeps it clean leaves it so.
+	 * One an earlier attempt's bug made swapbacked is no folio reclaim
+	 * would unmap this way (try_to_unmap() would warn that it is not in
+	 * the swap cache, shrink_folio_list() try to split it).
+	 */
+	if (folio_test_swapbacked(fx->folio)) {
+		KUNIT_FAIL(fx->test,
+			   "the folio is swapbacked before this attempt: an earlier attempt made it so; not unmapping it again");
+		return false;
+	}
+	if (entry == LAZYFREE_TRY_TO_UNMAP)
+		return lazyfree_try_to_unmap_and_expect(fx, l, trigger);
+	if (entry == LAZYFREE_REFERENCES)
+		return lazyfree_references_and_expect(fx, l, trigger);
+	return lazyfree_reclaim_and_expect(fx, l, trigger, entry);
+}
+
+/*
+ * One row of a scenario table at one order: build the layout, redirty or
+ * pin where the row says, let reclaim unmap the folio through @entry and
+ * compare every PTE, count and flag with lazyfree_model().  A pinned folio
+ * must come out of the first reclaim untouched and be unmapped by a second
+ * one once the reference is gone.
+ */
+void lazyfree_run_layout(struct kunit *test,
+			 const struct lazyfree_layout *l,
+			 enum lazyfree_entry entry)
+{
+	struct lazyfree_fixture *fx;
+	struct page *pinned;
+
+	fx = lazyfree_fixture_create(test, l);
+
+	switch (l->trigger) {
+	case LAZYFREE_REDIRTY:
+		lazyfree_write_fault(fx, l->at);
+		fallthrough;
+	case LAZYFREE_CLEAN:
+		lazyfree_attempt(fx, l, l->trigger, entry);
+		break;
+	case LAZYFREE_REDIRTY_PIN:
+		pinned = lazyfree_pin(fx, l->at);
+		lazyfree_write_fault(fx, l->at);
+		lazyfree_attempt(fx, l, l->trigger, entry);
+		lazyfree_unpin(fx, pinned);
+		break;
+	case LAZYFREE_PIN:
+		pinned = lazyfree_pin(fx, l->at);
+		KUNIT_ASSERT_TRUE_MSG(test, lazyfree_attempt(fx, l, LAZYFREE_PIN, entry),
+				      "the pinned folio was not kept: not reclaiming it again");
+		lazyfree_unpin(fx, pinned);
+		if (entry == LAZYFREE_RECLAIM_PAGES)
+			lazyfree_isolate(fx);
+		lazyfree_attempt(fx, l, LAZYFREE_CLEAN, entry);
+		break;
+	}
+	lazyfree_release_and_expect(fx);
+}
+
+static void lazyfree_run_scenario(struct kunit *test, enum lazyfree_entry entry)
+{
+	lazyfree_run_layout(test, test->param_value, entry);
+}
+
+static void try_to_unmap_scenarios(struct kunit *test)
+{
+	lazyfree_run_scenario(test, LAZYFREE_TRY_TO_UNMAP);
+}
+
+/*
+ * The same layouts through reclaim_pages(): a clean lazyfree folio is freed
+ * there, a redirtied or pinned one is kept, mapped, and put back on the LRU.
+ */
+static void reclaim_pages_scenarios(struct kunit *test)
+{
+	lazyfree_run_scenario(test, LAZYFREE_RECLAIM_PAGES);
+}
+
+/* The layouts MADV_PAGEOUT reclaims whole, through MADV_PAGEOUT itself. */
+static void madv_pageout_scenarios(struct kunit *test)
+{
+	lazyfree_run_scenario(test, LAZYFREE_MADV_PAGEOUT);
+}
+
+/*
+ * The table's rows marked .reclaim and those with a young PTE, with
+ * references checked first (folio_referenced()) as shrink_folio_list()
+ * does; see lazyfree_references_and_expect().
+ */
+static void folio_referenced_scenarios(struct kunit *test)
+{
+	lazyfree_run_scenario(test, LAZYFREE_REFERENCES);
+}
+
+/*
+ * The same rows through the LRU: direct reclaim (try_to_free_pages()) with
+ * the folio the only one on the file LRU lists; see
+ * lazyfree_reclaim_and_expect().
+ */
+static void lru_reclaim_scenarios(struct kunit *test)
+{
+	lazyfree_run_scenario(test, LAZYFREE_LRU);
+}
+
+static struct kunit_case rmap_lazyfree_batch_test_cases[] = {
+	KUNIT_CASE_PARAM_WITH_INIT(try_to_unmap_scenarios, kunit_array_gen_params,
+				   lazyfree_unmap_params_init, NULL),
+	KUNIT_CASE_PARAM_WITH_INIT(reclaim_pages_scenarios, kunit_array_gen_params,
+				   lazyfree_reclaim_params_init, NULL),
+	KUNIT_CASE_PARAM_WITH_INIT(madv_pageout_scenarios, kunit_array_gen_params,
+				   lazyfree_pageout_params_init, NULL),
+	KUNIT_CASE_PARAM_WITH_INIT(folio_referenced_scenarios, kunit_array_gen_params,
+				   lazyfree_referenced_params_init, NULL),
+	KUNIT_CASE_PARAM_WITH_INIT(lru_reclaim_scenarios, kunit_array_gen_params,
+				   lazyfree_lru_params_init, NULL),
+	{}
+};
+
+static struct kunit_suite rmap_lazyfree_batch_test_suite = {
+	.name = "rmap_lazyfree_batch",
+	.suite_init = lazyfree_suite_init,
+	.suite_exit = lazyfree_suite_exit,
+	.test_cases = rmap_lazyfree_batch_test_cases,
+};
+
+kunit_test_suite(rmap_lazyfree_batch_test_suite);
