@@ -13,7 +13,8 @@
 #   KERNEL_SRC=DIR      your kernel tree (default: Debian's linux-source-7.3,
 #                       downloaded and cached under ~/.cache/lazyfree-kunit)
 #   KERNEL_VERSION=7.3  which Debian linux-source to use without KERNEL_SRC
-#   FILTER=GLOB         kunit.py filter, e.g. 'rmap_lazyfree_batch.*straddle*'
+#   FILTER=GLOB         kunit.py filter: SUITE or SUITE.CASE, e.g.
+#                       'rmap_lazyfree_batch.try_to_unmap*' (suites: README)
 #   CARRIED_FIXES=1     also apply patches/*.patch to KERNEL_SRC
 #   MUTANT=FILE         run with one tests/mutants/ patch applied (cached tree)
 #   JOBS=N              parallel build jobs
@@ -28,7 +29,7 @@
 #   KERNEL_ARGS="..."   make run: more kernel parameters, e.g.
 #                       KERNEL_ARGS=lazyfree_mutant=rmap-no-pmd-cap BOOT_ONLY=1
 #   SEED=N COUNT=N      make run: the random_layouts case draws COUNT
-#                       layouts (default 3000 on UML, 500 on x86_64) from
+#                       layouts (default: the suite's, which it prints) from
 #                       seed SEED (default 1); FIRST=N: from index N on
 #                       make fuzz: COUNT layouts (default 100000) of seed
 #                       SEED on UML, CHUNK (default 20000) per boot

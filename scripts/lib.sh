@@ -5,7 +5,12 @@ PROJECT=lazyfree-kunit
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE_DIR=${CACHE_DIR:-$HOME/.cache/$PROJECT}
 KERNEL_VERSION=${KERNEL_VERSION:-7.3}
+# The suite's module (its boot parameters' prefix), the suite of its
+# scenario table, and the filters of the cases some steps run alone.
+MODULE=rmap_lazyfree_batch_kunit
 SUITE=rmap_lazyfree_batch
+RANDOM_GLOB=rmap_lazyfree_batch_random.random_layouts
+SET_PTES_GLOB=pgtable_set_ptes.set_ptes_consecutive_pfns
 # The code under test; a tree without it predates Linux 6.16.
 FEATURE_FUNC=folio_unmap_pte_batch
 MARK_BEGIN="# >>> $PROJECT (scripts/install-suite; remove with --uninstall)"
@@ -34,12 +39,35 @@ installed_by_us() {
 	grep -qxF "$MARK_BEGIN" "$1/mm/Kconfig" 2>/dev/null
 }
 
-# suite_files: the suite's C files, relative to mm/tests/.
-suite_files() {
-	(cd "$REPO_ROOT/mm/tests" && ls -- *.c)
+# cached_build_dir [FLAVOUR]: scripts/run's build directory for the cached
+# Debian tree of KERNEL_VERSION and ARCH.  Other arches than UML build in a
+# worktree of their own (scripts/cache-tree), with their build directories
+# beside it, so that their runs never wait for UML's.
+cached_build_dir() {
+	if [ "$ARCH" = um ]; then
+		echo "$CACHE_DIR/build/$ARCH-$KERNEL_VERSION${1:+-$1}"
+	else
+		echo "$CACHE_DIR/$ARCH/build/$ARCH-$KERNEL_VERSION${1:+-$1}"
+	fi
 }
 
-# suite_ms LOG...: the suite's in-kernel run time (ms) in each kernel log.
-suite_ms() {
-	sed -n "s/.*$SUITE: suite ran in \([0-9]*\) ms.*/\1/p" "$@"
+# suite_files: the suite's files (its C files and its private header),
+# relative to mm/tests/.
+suite_files() {
+	(cd "$REPO_ROOT/mm/tests" && ls -- *.c *.h)
 }
+
+# suite_objs CONFIG [MAKEFILE]: the suite's objects (mm/tests/X.o) that
+# Makefile.test's lines (in MAKEFILE, default the repo's Makefile.test)
+# build with the kernel configuration CONFIG (a .config file).
+suite_objs() {
+	awk -v config="$1" -v module="$MODULE" '
+		BEGIN { while ((getline l < config) > 0) if (l ~ /=y$/) { sub(/=y$/, "", l); y[l] = 1 } }
+		index($0, module "-") == 1 && /-(y|\$\(CONFIG_[A-Z0-9_]*\)) \+= tests\/.*\.o$/ {
+			cond = $1
+			sub(/^[^-]*-/, "", cond)
+			gsub(/[$()]/, "", cond)
+			if (cond == "y" || cond in y) print "mm/" $3
+		}' "${2:-$REPO_ROOT/Makefile.test}"
+}
+

@@ -25,6 +25,9 @@
 
 #include "rmap_lazyfree_batch.h"
 
+/* try_to_unmap() flags shrink_folio_list() uses for a large folio. */
+#define LAZYFREE_TTU_FLAGS	(TTU_BATCH_FLUSH | TTU_SYNC)
+
 /* ===== Triggers: what happens between MADV_FREE and reclaim ===== */
 
 /* Simulate a user write to page @i: a write fault dirties its PTE. */
@@ -122,7 +125,7 @@ static void lazyfree_age(struct lazyfree_fixture *fx, unsigned int young)
  * distinct PTEs (e.g. a hole in the middle with mapped PTEs on both sides
  * needs four pages); smaller orders have no such layout.
  */
-static const struct lazyfree_scenario lazyfree_scenarios[] = {
+static const struct lazyfree_row lazyfree_scenarios[] = {
 	/* Fully inside one page table: one batch. */
 	{ .kind = LAZYFREE_IN_TABLE, .reclaim = true },
 	{ .kind = LAZYFREE_IN_TABLE, .trigger = LAZYFREE_REDIRTY,
@@ -153,9 +156,9 @@ static const struct lazyfree_scenario lazyfree_scenarios[] = {
 	{ .kind = LAZYFREE_VMA_STRADDLE, .split = LAZYFREE_POS_HALF,
 	  .trigger = LAZYFREE_REDIRTY, .at = LAZYFREE_POS_LAST },
 	/* Straddling a VMA end, the second VMA mlocked. */
-	{ .kind = LAZYFREE_VMA_STRADDLE_MLOCKED, .split = LAZYFREE_POS_HALF },
-	{ .kind = LAZYFREE_VMA_STRADDLE_MLOCKED, .split = LAZYFREE_POS_SECOND },
-	{ .kind = LAZYFREE_VMA_STRADDLE_MLOCKED, .split = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_MLOCKED_VMA_STRADDLE, .split = LAZYFREE_POS_HALF },
+	{ .kind = LAZYFREE_MLOCKED_VMA_STRADDLE, .split = LAZYFREE_POS_SECOND },
+	{ .kind = LAZYFREE_MLOCKED_VMA_STRADDLE, .split = LAZYFREE_POS_LAST },
 	/* Partly mapped: only the mapped runs are unmapped. */
 	{ .kind = LAZYFREE_IN_TABLE, .hole = LAZYFREE_HOLE_HEAD },
 	{ .kind = LAZYFREE_IN_TABLE, .hole = LAZYFREE_HOLE_MIDDLE,
@@ -282,7 +285,7 @@ static const struct lazyfree_scenario lazyfree_scenarios[] = {
 	  .young = LAZYFREE_POS_LAST },
 	{ .kind = LAZYFREE_VMA_STRADDLE, .split = LAZYFREE_POS_HALF,
 	  .young = LAZYFREE_POS_LAST },
-	{ .kind = LAZYFREE_VMA_STRADDLE_MLOCKED, .split = LAZYFREE_POS_HALF,
+	{ .kind = LAZYFREE_MLOCKED_VMA_STRADDLE, .split = LAZYFREE_POS_HALF,
 	  .young = LAZYFREE_POS_LAST },
 	{ .kind = LAZYFREE_IN_TABLE, .hole = LAZYFREE_HOLE_MIDDLE,
 	  .young = LAZYFREE_POS_LAST, .min_order = 2 },
@@ -307,21 +310,21 @@ static const struct lazyfree_scenario lazyfree_scenarios[] = {
  * inside it), which it splits; an mlocked VMA, which it refuses (-EINVAL);
  * a droppable VMA (as for reclaim_pages()).
  */
-static bool lazyfree_row_runs(const struct lazyfree_scenario *sc,
-			      enum lazyfree_entry entry)
+bool lazyfree_row_runs(const struct lazyfree_row *row,
+		       enum lazyfree_entry entry)
 {
-	if (sc->young != LAZYFREE_POS_NONE)
+	if (row->young != LAZYFREE_POS_NONE)
 		return entry == LAZYFREE_REFERENCES || entry == LAZYFREE_LRU;
 	switch (entry) {
 	case LAZYFREE_RECLAIM_PAGES:
 	case LAZYFREE_REFERENCES:
 	case LAZYFREE_LRU:
-		return sc->reclaim;
+		return row->reclaim;
 	case LAZYFREE_MADV_PAGEOUT:
-		if (sc->vma != LAZYFREE_VMA_PLAIN)
+		if (row->vma != LAZYFREE_VMA_PLAIN)
 			return false;
-		return sc->fork || (sc->kind == LAZYFREE_IN_TABLE &&
-				    sc->hole == LAZYFREE_HOLE_NONE);
+		return row->fork || (row->kind == LAZYFREE_IN_TABLE &&
+				    row->hole == LAZYFREE_HOLE_NONE);
 	default:
 		return true;
 	}
@@ -336,7 +339,7 @@ static bool lazyfree_row_runs(const struct lazyfree_scenario *sc,
  */
 
 /* The PTE index @pos stands for in a folio of @nr pages; UINT_MAX for none. */
-static unsigned int lazyfree_pos_index(enum lazyfree_pos pos, unsigned int nr)
+unsigned int lazyfree_pos_index(enum lazyfree_pos pos, unsigned int nr)
 {
 	switch (pos) {
 	case LAZYFREE_POS_FIRST:
@@ -356,33 +359,38 @@ static unsigned int lazyfree_pos_index(enum lazyfree_pos pos, unsigned int nr)
 	}
 }
 
-/* Row @sc at @order, the folio made by @source. */
-static void lazyfree_resolve(const struct lazyfree_scenario *sc,
-			     unsigned int order, enum lazyfree_source source,
-			     struct lazyfree_layout *l)
+/* The PTEs @hole zaps in a folio of @nr pages: max(1, @nr / 4) of them. */
+void lazyfree_hole_range(enum lazyfree_hole hole, unsigned int nr,
+			 unsigned int *start, unsigned int *len)
 {
-	unsigned int quarter;
+	unsigned int quarter = max(1U, nr / 4);
 
+	*len = hole == LAZYFREE_HOLE_NONE ? 0 : quarter;
+	*start = hole == LAZYFREE_HOLE_MIDDLE ? nr / 2 :
+		 hole == LAZYFREE_HOLE_TAIL ? nr - quarter : 0;
+}
+
+/* @row resolved at @order, the folio made by @source. */
+void lazyfree_resolve(const struct lazyfree_row *row, unsigned int order,
+		      enum lazyfree_source source, struct lazyfree_layout *l)
+{
 	memset(l, 0, sizeof(*l));	/* comparable with memcmp() */
 	l->source = source;
 	l->order = order;
 	l->nr = 1U << order;
-	quarter = max(1U, l->nr / 4);
-	l->kind = sc->kind;
-	l->split = sc->kind == LAZYFREE_IN_TABLE ? 0 :
-		   lazyfree_pos_index(sc->split, l->nr);
-	l->hole_len = sc->hole == LAZYFREE_HOLE_NONE ? 0 : quarter;
-	l->hole_start = sc->hole == LAZYFREE_HOLE_MIDDLE ? l->nr / 2 :
-			sc->hole == LAZYFREE_HOLE_TAIL ? l->nr - quarter : 0;
-	l->wrprotect = lazyfree_pos_index(sc->wrprotect, l->nr);
-	l->softclean = lazyfree_pos_index(sc->softclean, l->nr);
-	l->young = lazyfree_pos_index(sc->young, l->nr);
-	l->vma = sc->vma;
-	l->neighbour = sc->neighbour;
-	l->predirty = sc->predirty;
-	l->trigger = sc->trigger;
-	l->at = lazyfree_pos_index(sc->at, l->nr);
-	l->fork = sc->fork;
+	l->kind = row->kind;
+	l->split = row->kind == LAZYFREE_IN_TABLE ? 0 :
+		   lazyfree_pos_index(row->split, l->nr);
+	lazyfree_hole_range(row->hole, l->nr, &l->hole_start, &l->hole_len);
+	l->wrprotect = lazyfree_pos_index(row->wrprotect, l->nr);
+	l->softclean = lazyfree_pos_index(row->softclean, l->nr);
+	l->young = lazyfree_pos_index(row->young, l->nr);
+	l->vma = row->vma;
+	l->neighbour = row->neighbour;
+	l->predirty = row->predirty;
+	l->trigger = row->trigger;
+	l->at = lazyfree_pos_index(row->at, l->nr);
+	l->fork = row->fork;
 }
 
 /* get_description of the parameter arrays of layouts */
@@ -393,22 +401,22 @@ static void lazyfree_describe(struct kunit *test, const void *param,
 }
 
 /*
- * Append @sc at every order it runs at for @source to the @nr layouts in
+ * Append @row at every order it runs at for @source to the @nr layouts in
  * @layouts, each layout once: at small orders some positions coincide (at
  * order 1, the second PTE is also the half and the last one), and such a
  * row would only repeat an earlier one.
  */
 static void lazyfree_add_layouts(struct lazyfree_layout *layouts,
 				 unsigned int *nr,
-				 const struct lazyfree_scenario *sc,
+				 const struct lazyfree_row *row,
 				 enum lazyfree_source source)
 {
-	unsigned int order = max(1U, sc->min_order), i;
+	unsigned int order = max(1U, row->min_order), i;
 
 	if (source == LAZYFREE_FAULTED)
 		order = max(order, LAZYFREE_MIN_FAULT_ORDER);
 	for (; order < PMD_ORDER; order++) {
-		lazyfree_resolve(sc, order, source, &layouts[*nr]);
+		lazyfree_resolve(row, order, source, &layouts[*nr]);
 		for (i = 0; i < *nr; i++)
 			if (!memcmp(&layouts[i], &layouts[*nr], sizeof(*layouts)))
 				break;
@@ -426,7 +434,7 @@ static void lazyfree_add_layouts(struct lazyfree_layout *layouts,
  * the kernel can make the folio.
  */
 int lazyfree_register_layouts(struct kunit *test,
-			      const struct lazyfree_scenario *table,
+			      const struct lazyfree_row *table,
 			      unsigned int nr_rows,
 			      enum lazyfree_entry entry, bool hand_built)
 {
@@ -443,22 +451,22 @@ int lazyfree_register_layouts(struct kunit *test,
 		if (source == LAZYFREE_FAULTED && !LAZYFREE_CAN_FAULT)
 			break;
 		for (i = 0; i < nr_rows; i++) {
-			const struct lazyfree_scenario *sc = &table[i];
+			const struct lazyfree_row *row = &table[i];
 
-			if (!lazyfree_row_runs(sc, entry))
+			if (!lazyfree_row_runs(row, entry))
 				continue;
-			if (sc->softclean != LAZYFREE_POS_NONE &&
+			if (row->softclean != LAZYFREE_POS_NONE &&
 			    !IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
 				continue;
-			if (sc->vma == LAZYFREE_VMA_DROPPABLE &&
+			if (row->vma == LAZYFREE_VMA_DROPPABLE &&
 			    VM_DROPPABLE == VM_NONE)
 				continue;
-			if (sc->predirty && source == LAZYFREE_HAND_BUILT)
+			if (row->predirty && source == LAZYFREE_HAND_BUILT)
 				continue;
-			if (sc->neighbour != LAZYFREE_NEIGHBOUR_NONE &&
+			if (row->neighbour != LAZYFREE_NEIGHBOUR_NONE &&
 			    source == LAZYFREE_FAULTED)
 				continue;
-			lazyfree_add_layouts(layouts, &nr, sc, source);
+			lazyfree_add_layouts(layouts, &nr, row, source);
 		}
 	}
 	kunit_register_params_array(test, layouts, nr, lazyfree_describe);
@@ -565,6 +573,36 @@ static void lazyfree_try_to_free_pages(struct lazyfree_fixture *fx)
 			  0, GFP_HIGHUSER_MOVABLE, NULL);
 }
 
+/*
+ * The checks every unmap attempt ends with: every PTE of every mm, the
+ * page-table canaries and the neighbour's PTEs.  Returns whether the PTEs
+ * and canaries were as expected: if not, the folio may be gone and must
+ * not be looked at.
+ */
+static bool lazyfree_expect_unmap(struct lazyfree_fixture *fx,
+				  const struct lazyfree_expect *exp)
+{
+	bool ok;
+
+	ok = lazyfree_expect_ptes(fx, exp);
+	ok = lazyfree_expect_canaries(fx) && ok;
+	lazyfree_expect_neighbour(fx);
+	return ok;
+}
+
+/*
+ * The folio was kept (still mapped where @exp says): check its counts and
+ * flags, held by the test's reference alone (@on_lru: back on the LRU),
+ * then repair what the kernel under test left wrong.
+ */
+static void lazyfree_expect_kept(struct lazyfree_fixture *fx,
+				 const struct lazyfree_expect *exp, bool on_lru)
+{
+	lazyfree_expect_folio(fx, exp, 1, on_lru);
+	lazyfree_repair_ptes(fx);
+	lazyfree_repair_folio(fx);
+}
+
 static bool lazyfree_try_to_unmap_and_expect(struct lazyfree_fixture *fx,
 					     const struct lazyfree_layout *l,
 					     enum lazyfree_trigger trigger)
@@ -577,18 +615,14 @@ static bool lazyfree_try_to_unmap_and_expect(struct lazyfree_fixture *fx,
 	lazyfree_expect_reads_before(fx, l);
 	lazyfree_try_to_unmap(fx);
 	lazyfree_model(l, fx, trigger, LAZYFREE_TRY_TO_UNMAP, exp);
-	ok = lazyfree_expect_ptes(fx, exp);
-	ok = lazyfree_expect_canaries(fx) && ok;
-	lazyfree_expect_neighbour(fx);
+	ok = lazyfree_expect_unmap(fx, exp);
 	if (!folio_ref_count(fx->folio)) {
 		lazyfree_forget_folio(fx);
 		return false;
 	}
 	if (ok)
 		lazyfree_expect_reads(fx, exp->mapped, true);
-	lazyfree_expect_folio(fx, exp, 1, false);
-	lazyfree_repair_ptes(fx);
-	lazyfree_repair_folio(fx);
+	lazyfree_expect_kept(fx, exp, false);
 	return ok;
 }
 
@@ -612,9 +646,9 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 	struct kunit *test = fx->test;
 	unsigned long reclaimed = 0, lazyfreed, scanned = 0;
 	struct lazyfree_expect *exp;
-	bool freed, split, ok;
+	bool freed, folio_split, ok;
 	unsigned int looks;
-	long splits;
+	long mthp_splits;
 	int ret = 0;
 
 	exp = kunit_kzalloc(test, sizeof(*exp), GFP_KERNEL);
@@ -643,7 +677,7 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 	lazyfreed = lazyfree_vm_event(test, PGLAZYFREED);
 	if (entry == LAZYFREE_LRU)
 		scanned = lazyfree_node_stat(PGSCAN_DIRECT);
-	splits = lazyfree_splits(l->order);
+	mthp_splits = lazyfree_mthp_splits(l->order);
 	lazyfree_guard(fx);
 	if (entry == LAZYFREE_MADV_PAGEOUT)
 		ret = do_madvise(fx->mm, fx->addr, fx->nr_pages * PAGE_SIZE,
@@ -675,15 +709,14 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 
 	KUNIT_EXPECT_EQ_MSG(test, lazyfreed, freed ? fx->nr_pages : 0,
 			    "PGLAZYFREED");
-	split = entry == LAZYFREE_LRU &&
-		lazyfree_model_split(exp, fx->nr_pages, fx->pins);
-	KUNIT_EXPECT_EQ_MSG(test, lazyfree_splits(l->order) - splits, split,
+	folio_split = entry == LAZYFREE_LRU &&
+		      lazyfree_model_folio_split(exp, fx->nr_pages, fx->pins);
+	KUNIT_EXPECT_EQ_MSG(test, lazyfree_mthp_splits(l->order) - mthp_splits,
+			    folio_split,
 			    "order-%u folios split (mTHP split counter): reclaim must %s",
-			    l->order, split ? "split the folio it keeps partly mapped" :
+			    l->order, folio_split ? "split the folio it keeps partly mapped" :
 					      "take the folio whole");
-	ok = lazyfree_expect_ptes(fx, exp);
-	ok = lazyfree_expect_canaries(fx) && ok;
-	lazyfree_expect_neighbour(fx);
+	ok = lazyfree_expect_unmap(fx, exp);
 	if (!ok || freed) {
 		if (ok)
 			lazyfree_expect_reads(fx, exp->mapped, true);
@@ -691,16 +724,14 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 		return ok;
 	}
 
-	if (split)
-		return lazyfree_expect_split(fx, exp);
+	if (folio_split)
+		return lazyfree_expect_folio_split(fx, exp);
 	/* Kept: mapped as the PTEs just showed, so it can be looked at. */
 	if (!lazyfree_hold_folio(fx))
 		return false;
 	lru_add_drain_all();
-	lazyfree_expect_folio(fx, exp, 1, true);
 	lazyfree_expect_reads(fx, exp->mapped, true);
-	lazyfree_repair_ptes(fx);
-	lazyfree_repair_folio(fx);
+	lazyfree_expect_kept(fx, exp, true);
 	kunit_release_action(test, lazyfree_folio_put_action, fx->folio);
 	return true;
 }
@@ -750,16 +781,12 @@ static bool lazyfree_references_and_expect(struct lazyfree_fixture *fx,
 	lazyfree_mapped_from(l, 0, exp->mapped);
 	exp->dirty = false;
 	exp->swapbacked = false;
-	ok = lazyfree_expect_ptes(fx, exp);
-	ok = lazyfree_expect_canaries(fx) && ok;
-	lazyfree_expect_neighbour(fx);
+	ok = lazyfree_expect_unmap(fx, exp);
 	lazyfree_expect_aged(fx, l);
 	if (ok && !want && !exp->mlocked)
 		return lazyfree_try_to_unmap_and_expect(fx, l, trigger);
 
-	lazyfree_expect_folio(fx, exp, 1, false);
-	lazyfree_repair_ptes(fx);
-	lazyfree_repair_folio(fx);
+	lazyfree_expect_kept(fx, exp, false);
 	return ok;
 }
 
@@ -830,14 +857,14 @@ void lazyfree_run_layout(struct kunit *test,
 	lazyfree_release_and_expect(fx);
 }
 
-static void lazyfree_run_scenario(struct kunit *test, enum lazyfree_entry entry)
+static void lazyfree_run_param(struct kunit *test, enum lazyfree_entry entry)
 {
 	lazyfree_run_layout(test, test->param_value, entry);
 }
 
 static void try_to_unmap_scenarios(struct kunit *test)
 {
-	lazyfree_run_scenario(test, LAZYFREE_TRY_TO_UNMAP);
+	lazyfree_run_param(test, LAZYFREE_TRY_TO_UNMAP);
 }
 
 /*
@@ -846,13 +873,13 @@ static void try_to_unmap_scenarios(struct kunit *test)
  */
 static void reclaim_pages_scenarios(struct kunit *test)
 {
-	lazyfree_run_scenario(test, LAZYFREE_RECLAIM_PAGES);
+	lazyfree_run_param(test, LAZYFREE_RECLAIM_PAGES);
 }
 
 /* The layouts MADV_PAGEOUT reclaims whole, through MADV_PAGEOUT itself. */
 static void madv_pageout_scenarios(struct kunit *test)
 {
-	lazyfree_run_scenario(test, LAZYFREE_MADV_PAGEOUT);
+	lazyfree_run_param(test, LAZYFREE_MADV_PAGEOUT);
 }
 
 /*
@@ -862,7 +889,7 @@ static void madv_pageout_scenarios(struct kunit *test)
  */
 static void folio_referenced_scenarios(struct kunit *test)
 {
-	lazyfree_run_scenario(test, LAZYFREE_REFERENCES);
+	lazyfree_run_param(test, LAZYFREE_REFERENCES);
 }
 
 /*
@@ -872,7 +899,7 @@ static void folio_referenced_scenarios(struct kunit *test)
  */
 static void lru_reclaim_scenarios(struct kunit *test)
 {
-	lazyfree_run_scenario(test, LAZYFREE_LRU);
+	lazyfree_run_param(test, LAZYFREE_LRU);
 }
 
 static struct kunit_case rmap_lazyfree_batch_test_cases[] = {
@@ -888,6 +915,29 @@ static struct kunit_case rmap_lazyfree_batch_test_cases[] = {
 				   lazyfree_lru_params_init, NULL),
 	{}
 };
+
+/**
+ * lazyfree_entry_case() - the case that runs the table through an entry
+ * @entry: the entry
+ *
+ * Return: the case's name, found by its parameters.
+ */
+const char *lazyfree_entry_case(enum lazyfree_entry entry)
+{
+	static int (* const params_init[])(struct kunit *test) = {
+		[LAZYFREE_TRY_TO_UNMAP] = lazyfree_unmap_params_init,
+		[LAZYFREE_RECLAIM_PAGES] = lazyfree_reclaim_params_init,
+		[LAZYFREE_MADV_PAGEOUT] = lazyfree_pageout_params_init,
+		[LAZYFREE_REFERENCES] = lazyfree_referenced_params_init,
+		[LAZYFREE_LRU] = lazyfree_lru_params_init,
+	};
+	const struct kunit_case *c;
+
+	for (c = rmap_lazyfree_batch_test_cases; c->name; c++)
+		if (c->param_init == params_init[entry])
+			return c->name;
+	return "?";
+}
 
 static struct kunit_suite rmap_lazyfree_batch_test_suite = {
 	.name = "rmap_lazyfree_batch",

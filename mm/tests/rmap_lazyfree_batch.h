@@ -11,32 +11,14 @@
  * matter in a user mm, let reclaim unmap the folio through each of its entry
  * points, and check every PTE, mapcount, refcount, RSS counter, folio flag
  * and byte of data afterwards against a model of the end state.
- *
- * The files, in reading order:
- *
- * - rmap_lazyfree_batch_mm.c: the user mm the cases work in.
- * - rmap_lazyfree_batch_set_ptes.c: set_ptes() maps consecutive PFNs, which
- *   the abort path relies on (suite pgtable_set_ptes).
- * - rmap_lazyfree_batch_fixture.c: a lazyfree large folio mapped in a layout.
- * - rmap_lazyfree_batch_repair.c: what a failing case leaves behind.
- * - rmap_lazyfree_batch_canary.c: a batch that reads past its limit.
- * - rmap_lazyfree_batch_model.c: the end state a layout must reach, and the
- *   layouts' names.
- * - rmap_lazyfree_batch_check.c: the checks after an unmap attempt.
- * - rmap_lazyfree_batch_scenarios.c: the scenario table through each entry
- *   point of reclaim (suite rmap_lazyfree_batch).
- * - rmap_lazyfree_batch_random.c: random layouts against the model (suite
- *   rmap_lazyfree_batch_random).
- * - rmap_lazyfree_batch_fault.c: folios the kernel faulted in itself, where
- *   it maps mTHP on a fault (suite rmap_lazyfree_batch_fault).
  */
 
 #ifndef _MM_TESTS_RMAP_LAZYFREE_BATCH_H
 #define _MM_TESTS_RMAP_LAZYFREE_BATCH_H
 
+#include <kunit/test-bug.h>
 #include <kunit/test.h>
 #include <linux/bitmap.h>
-#include <linux/ctype.h>
 #include <linux/highmem.h>
 #include <linux/hugetlb.h>
 #include <linux/kasan.h>
@@ -92,13 +74,6 @@ unsigned long lazyfree_map_window(struct kunit *test);
 /* The test's own mm and, for the fork rows, its child. */
 #define LAZYFREE_MAX_MMS	2
 
-/*
- * How many differing PTEs or pages one check reports one by one, before a
- * count of the rest: a kernel that breaks every row prints under 2 KiB a
- * row, not megabytes.
- */
-#define LAZYFREE_MAX_REPORTS	4U
-
 /**
  * enum lazyfree_layout_kind - where the PTEs of a test folio lie
  *
@@ -126,11 +101,11 @@ enum lazyfree_layout_kind {
 	 */
 	LAZYFREE_VMA_STRADDLE,
 	/**
-	 * @LAZYFREE_VMA_STRADDLE_MLOCKED: as @LAZYFREE_VMA_STRADDLE, and the
+	 * @LAZYFREE_MLOCKED_VMA_STRADDLE: as @LAZYFREE_VMA_STRADDLE, and the
 	 * second VMA is mlocked (what mlock() of part of the range does):
 	 * | 0 1 ... s-1 ] s ... n-1 (VM_LOCKED) |
 	 */
-	LAZYFREE_VMA_STRADDLE_MLOCKED,
+	LAZYFREE_MLOCKED_VMA_STRADDLE,
 };
 
 /**
@@ -209,11 +184,11 @@ enum lazyfree_source {
 };
 
 /**
- * struct lazyfree_layout - a scenario resolved for one folio order
+ * struct lazyfree_layout - a row resolved at one folio order, or a drawn one
  * @source: who makes the folio, see &enum lazyfree_source
  * @order: folio order
  * @nr: 1 << @order, the number of pages and PTEs
- * @kind: as in &struct lazyfree_scenario
+ * @kind: as in &struct lazyfree_row
  * @split: first PTE after the PMD or VMA boundary (0 for in-table)
  * @hole_start: first zapped PTE
  * @hole_len: number of zapped PTEs (0: none)
@@ -221,12 +196,12 @@ enum lazyfree_source {
  * @softclean: PTEs from this one on have their soft-dirty bit cleared;
  *	UINT_MAX for none
  * @young: the PTE young when references are checked, or UINT_MAX
- * @vma: as in &struct lazyfree_scenario
- * @neighbour: as in &struct lazyfree_scenario
- * @predirty: as in &struct lazyfree_scenario
- * @trigger: as in &struct lazyfree_scenario
+ * @vma: as in &struct lazyfree_row
+ * @neighbour: as in &struct lazyfree_row
+ * @predirty: as in &struct lazyfree_row
+ * @trigger: as in &struct lazyfree_row
  * @at: the PTE @trigger acts on, or UINT_MAX
- * @fork: as in &struct lazyfree_scenario
+ * @fork: as in &struct lazyfree_row
  */
 struct lazyfree_layout {
 	enum lazyfree_source source;
@@ -263,8 +238,8 @@ struct lazyfree_layout {
  * @reclaimed_pages: the pages reclaim reported freed (reclaim_pages()'
  *	return value, or PGLAZYFREED's change for MADV_PAGEOUT and LRU
  *	reclaim); 0 while the folio is kept
- * @split: LRU reclaim kept the folio and split it, as it must
- *	(lazyfree_expect_split()): its pages are other folios now
+ * @folio_split: LRU reclaim kept the folio and split it, as it must
+ *	(lazyfree_expect_folio_split()): its pages are other folios now
  * @addr: user address of the folio's first page, in every mm
  * @nr_pages: folio_nr_pages(@folio)
  * @rss_base: MM_ANONPAGES of each mm before the folio was mapped there
@@ -301,7 +276,7 @@ struct lazyfree_fixture {
 	unsigned long pfn;
 	bool isolated;
 	unsigned long reclaimed_pages;
-	bool split;
+	bool folio_split;
 	unsigned long addr;
 	unsigned int nr_pages;
 	long rss_base[LAZYFREE_MAX_MMS];
@@ -320,30 +295,6 @@ struct lazyfree_fixture {
 	struct page *guarded[LAZYFREE_MAX_MMS][2];
 	bool failed_before_guard;
 };
-
-/**
- * struct lazyfree_diffs - the differences one check found
- * @test: the test they fail
- * @nr: how many so far
- *
- * A check reports the first LAZYFREE_MAX_REPORTS differences one by one
- * (lazyfree_diff()) and the rest as a count (lazyfree_diffs_end()).
- */
-struct lazyfree_diffs {
-	struct kunit *test;
-	unsigned int nr;
-};
-
-/* Count a difference; returns whether to report it one by one. */
-
-/* Count a difference; returns whether to report it one by one. */
-static inline bool lazyfree_diff(struct lazyfree_diffs *d)
-{
-	return d->nr++ < LAZYFREE_MAX_REPORTS;
-}
-
-unsigned int lazyfree_diffs_end(const struct lazyfree_diffs *d,
-				const char *what);
 
 extern unsigned int lazyfree_folios_made;
 extern unsigned int lazyfree_folios_freed;
@@ -376,14 +327,41 @@ lazyfree_fixture_alloc(struct kunit *test, unsigned int nr, unsigned long *base)
 struct lazyfree_fixture *
 lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout);
 void lazyfree_repair_ptes(struct lazyfree_fixture *fx);
-void lazyfree_repair_folio(struct lazyfree_fixture *fx);
-void lazyfree_forget_folio(struct lazyfree_fixture *fx);
 
 /* Where LAZYFREE_CAN_FAULT only: the kernel makes the folio. */
 void lazyfree_fault_folio(struct lazyfree_fixture *fx,
 			  const struct lazyfree_layout *layout);
 
-/* ===== The canary and the model ===== */
+/* ===== Repair, the canary and the model ===== */
+
+/*
+ * How many differing PTEs or pages one check reports one by one, before a
+ * count of the rest: a kernel that breaks every row prints under 2 KiB a
+ * row, not megabytes.
+ */
+#define LAZYFREE_MAX_REPORTS	4U
+
+/**
+ * struct lazyfree_diffs - the differences one check found
+ * @test: the test they fail
+ * @nr: how many so far
+ *
+ * A check reports the first LAZYFREE_MAX_REPORTS differences one by one
+ * (lazyfree_diff_to_report()) and the rest as a count (lazyfree_diffs_end()).
+ */
+struct lazyfree_diffs {
+	struct kunit *test;
+	unsigned int nr;
+};
+
+/* Count a difference; returns whether to report it one by one. */
+static inline bool lazyfree_diff_to_report(struct lazyfree_diffs *d)
+{
+	return d->nr++ < LAZYFREE_MAX_REPORTS;
+}
+
+unsigned int lazyfree_diffs_end(const struct lazyfree_diffs *d,
+				const char *what);
 
 /**
  * enum lazyfree_entry - how a case asks reclaim to unmap the folio
@@ -430,6 +408,8 @@ struct lazyfree_expect {
 	bool mlocked;
 };
 
+void lazyfree_repair_folio(struct lazyfree_fixture *fx);
+void lazyfree_forget_folio(struct lazyfree_fixture *fx);
 void lazyfree_arm_canaries(struct lazyfree_fixture *fx);
 bool lazyfree_expect_canaries(struct lazyfree_fixture *fx);
 void lazyfree_guard(struct lazyfree_fixture *fx);
@@ -448,13 +428,16 @@ int lazyfree_model_referenced(const struct lazyfree_layout *l);
 unsigned int lazyfree_model_looks(const struct lazyfree_layout *l,
 				  const struct lazyfree_expect *exp,
 				  unsigned int nr_pages);
-bool lazyfree_model_split(const struct lazyfree_expect *exp,
-			  unsigned int nr_pages, unsigned int pins);
+bool lazyfree_model_folio_split(const struct lazyfree_expect *exp,
+				unsigned int nr_pages, unsigned int pins);
 int lazyfree_name(const struct lazyfree_layout *l, char *desc, int size);
 int lazyfree_name_entry(const struct lazyfree_layout *l,
 			enum lazyfree_entry entry, char *desc, int size);
-bool lazyfree_parse_layout(const char *name, struct lazyfree_layout *l,
+int lazyfree_write_fields(const struct lazyfree_layout *l,
+			  enum lazyfree_entry entry, char *buf, int size);
+bool lazyfree_parse_fields(char *fields, struct lazyfree_layout *l,
 			   enum lazyfree_entry *entry);
+const char *lazyfree_field_value(const char *key, unsigned int v);
 
 /* ===== Checks ===== */
 
@@ -471,14 +454,15 @@ void lazyfree_expect_neighbour(struct lazyfree_fixture *fx);
 void lazyfree_expect_folio(const struct lazyfree_fixture *fx,
 			   const struct lazyfree_expect *exp,
 			   unsigned int refs, bool on_lru);
-long lazyfree_splits(unsigned int order);
+void lazyfree_read_mthp(unsigned int order, long *stats);
+long lazyfree_mthp_splits(unsigned int order);
 unsigned long lazyfree_vm_event(struct kunit *test,
 				enum vm_event_item item);
 unsigned long lazyfree_node_stat(enum node_stat_item item);
 void lazyfree_folio_put_action(void *folio);
 bool lazyfree_hold_folio(struct lazyfree_fixture *fx);
-bool lazyfree_expect_split(struct lazyfree_fixture *fx,
-			   const struct lazyfree_expect *exp);
+bool lazyfree_expect_folio_split(struct lazyfree_fixture *fx,
+				 const struct lazyfree_expect *exp);
 void lazyfree_release_and_expect(struct lazyfree_fixture *fx);
 
 /* ===== Scenarios ===== */
@@ -519,7 +503,7 @@ enum lazyfree_hole {
 };
 
 /**
- * struct lazyfree_scenario - one row of the scenario table
+ * struct lazyfree_row - one row of the scenario table
  * @kind: where the PTEs lie, see &enum lazyfree_layout_kind
  * @split: for the straddling kinds, the first PTE after the boundary
  * @hole: PTEs zapped before reclaim, see &enum lazyfree_hole
@@ -543,7 +527,7 @@ enum lazyfree_hole {
  * @reclaim: also run the row through reclaim_pages() and through
  *	folio_referenced_scenarios
  */
-struct lazyfree_scenario {
+struct lazyfree_row {
 	enum lazyfree_layout_kind kind;
 	enum lazyfree_pos split;
 	enum lazyfree_hole hole;
@@ -561,11 +545,19 @@ struct lazyfree_scenario {
 };
 
 int lazyfree_register_layouts(struct kunit *test,
-			      const struct lazyfree_scenario *table,
+			      const struct lazyfree_row *table,
 			      unsigned int nr_rows,
 			      enum lazyfree_entry entry, bool hand_built);
 void lazyfree_run_layout(struct kunit *test,
 			 const struct lazyfree_layout *l,
 			 enum lazyfree_entry entry);
+bool lazyfree_row_runs(const struct lazyfree_row *row,
+		       enum lazyfree_entry entry);
+unsigned int lazyfree_pos_index(enum lazyfree_pos pos, unsigned int nr);
+void lazyfree_hole_range(enum lazyfree_hole hole, unsigned int nr,
+			 unsigned int *start, unsigned int *len);
+void lazyfree_resolve(const struct lazyfree_row *row, unsigned int order,
+		      enum lazyfree_source source, struct lazyfree_layout *l);
+const char *lazyfree_entry_case(enum lazyfree_entry entry);
 
 #endif /* _MM_TESTS_RMAP_LAZYFREE_BATCH_H */

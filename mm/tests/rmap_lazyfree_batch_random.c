@@ -24,8 +24,9 @@ module_param_named(random_seed, lazyfree_random_seed, uint, 0444);
 MODULE_PARM_DESC(random_seed, "seed of the random_layouts case");
 
 /*
- * 3000 on UML (the whole suite then runs in 816-903 ms on an idle host);
- * 500 on x86_64 under TCG, where make check boots the suite some 40 times.
+ * 3000 where the folios are only hand-built (on UML the case then runs in
+ * under a second); 500 where every layout also runs on a faulted folio,
+ * which is slower under emulation (x86_64 under QEMU's TCG).
  */
 static unsigned int lazyfree_random_count = LAZYFREE_CAN_FAULT ? 500 : 3000;
 module_param_named(random_count, lazyfree_random_count, uint, 0444);
@@ -36,28 +37,31 @@ module_param_named(random_first, lazyfree_random_first, uint, 0444);
 MODULE_PARM_DESC(random_first, "index of the first layout random_layouts runs");
 
 /*
- * Layouts by name instead of a draw: random layouts' names without their
- * "seed<S>_<I>_" prefix, separated by commas, e.g.
- * "order4_pmd_straddle_3_13_pin_2_reclaim,order4_in_table_unmap";
- * scripts/shrink boots the suite with each round's smaller candidates.
+ * Layouts given instead of a draw, separated by commas: a drawn layout's
+ * name as random_layouts wrote it ("seed<S>_<I>_..."), which runs layout I
+ * of seed S, or a layout's fields as a failing layout's report gives them
+ * (lazyfree_write_fields()), e.g. "order=4:kind=in_table:entry=unmap":
+ * to run a failing layout again alone, or smaller ones made from it.
  */
 static char *lazyfree_random_layout;
 module_param_named(random_layout, lazyfree_random_layout, charp, 0444);
 MODULE_PARM_DESC(random_layout,
-		 "run only these layouts (names, comma-separated) in random_layouts");
+		 "run only these layouts (names or fields, comma-separated) in random_layouts");
 
 /**
  * struct lazyfree_random_layout - one parameter of random_layouts
  * @l: the layout
  * @entry: the reclaim entry it goes through
+ * @seed: the seed it was drawn with
  * @index: its index in the draw
- * @given: named by random_layout=, not drawn
+ * @given: its fields given by random_layout=, not drawn
  * @drawable: a layout lazyfree_draw() can draw (lazyfree_random_drawable());
  *	a given one that is not is skipped
  */
 struct lazyfree_random_layout {
 	struct lazyfree_layout l;
 	enum lazyfree_entry entry;
+	unsigned int seed;
 	unsigned int index;
 	bool given;
 	bool drawable;
@@ -103,7 +107,7 @@ static void lazyfree_draw_shape(struct rnd_state *rnd, struct lazyfree_layout *l
 	}
 	l->order = min_order + lazyfree_rand(rnd, PMD_ORDER - min_order);
 	l->nr = 1U << l->order;
-	l->kind = lazyfree_rand(rnd, LAZYFREE_VMA_STRADDLE_MLOCKED + 1);
+	l->kind = lazyfree_rand(rnd, LAZYFREE_MLOCKED_VMA_STRADDLE + 1);
 	if (l->kind != LAZYFREE_IN_TABLE)
 		l->split = 1 + lazyfree_rand(rnd, l->nr - 1);
 	if (lazyfree_chance(rnd, 40)) {
@@ -182,7 +186,7 @@ static void lazyfree_draw(struct rnd_state *rnd, struct lazyfree_random_layout *
 
 	lazyfree_draw_shape(rnd, l);
 	l->fork = l->vma == LAZYFREE_VMA_PLAIN &&
-		  l->kind != LAZYFREE_VMA_STRADDLE_MLOCKED &&
+		  l->kind != LAZYFREE_MLOCKED_VMA_STRADDLE &&
 		  l->neighbour == LAZYFREE_NEIGHBOUR_NONE &&
 		  lazyfree_chance(rnd, 20);
 	l->trigger = lazyfree_rand(rnd, LAZYFREE_REDIRTY_PIN + 1);
@@ -214,8 +218,8 @@ static bool lazyfree_random_mapped(const struct lazyfree_layout *l,
 /*
  * Whether lazyfree_draw() can draw @r: the rules above, stated as a test
  * of a layout.  random_layouts checks every draw against it, and skips a
- * layout given by name that fails it, so that scripts/shrink need not
- * know them.
+ * layout given by name that fails it, so that whoever makes a failing
+ * layout smaller need not know them.
  */
 static bool lazyfree_random_drawable(const struct lazyfree_random_layout *r)
 {
@@ -251,7 +255,7 @@ static bool lazyfree_random_drawable(const struct lazyfree_random_layout *r)
 	if (l->predirty && !faulted)
 		return false;
 	if (l->fork && (l->vma != LAZYFREE_VMA_PLAIN ||
-			l->kind == LAZYFREE_VMA_STRADDLE_MLOCKED ||
+			l->kind == LAZYFREE_MLOCKED_VMA_STRADDLE ||
 			l->neighbour != LAZYFREE_NEIGHBOUR_NONE ||
 			(l->trigger != LAZYFREE_CLEAN && l->trigger != LAZYFREE_PIN)))
 		return false;
@@ -272,37 +276,69 @@ static void lazyfree_random_describe(struct kunit *test, const void *param,
 
 	if (!r->given)
 		n = scnprintf(desc, KUNIT_PARAM_DESC_SIZE, "seed%u_%u_",
-			      lazyfree_random_seed, r->index);
+			      r->seed, r->index);
 	lazyfree_name_entry(&r->l, r->entry, desc + n, KUNIT_PARAM_DESC_SIZE - n);
 }
 
+/* Draw layouts 0 to @index of @seed into @r: the last one stays. */
+static void lazyfree_draw_index(struct lazyfree_random_layout *r,
+				unsigned int seed, unsigned int index)
+{
+	struct rnd_state rnd;
+	unsigned int i;
+
+	prandom_seed_state(&rnd, seed);
+	for (i = 0; i <= index; i++)
+		lazyfree_draw(&rnd, r);
+	r->seed = seed;
+	r->index = index;
+	r->drawable = lazyfree_random_drawable(r);
+}
+
 /*
- * The layouts random_layout= names, in @layouts (room for as many as it has
- * commas and one more); their number, or -EINVAL for a name that is none.
+ * The layout random_layout= gives as @text, a drawn layout's name or a
+ * layout's fields, into @r; false if it is neither.
+ */
+static bool lazyfree_parse_given(char *text, struct lazyfree_random_layout *r)
+{
+	char name[KUNIT_PARAM_DESC_SIZE];
+	unsigned int seed, index;
+
+	if (sscanf(text, "seed%u_%u_", &seed, &index) == 2) {
+		lazyfree_draw_index(r, seed, index);
+		lazyfree_random_describe(NULL, r, name);
+		return !strcmp(name, text);
+	}
+	if (!lazyfree_parse_fields(text, &r->l, &r->entry))
+		return false;
+	r->given = true;
+	r->drawable = lazyfree_random_drawable(r);
+	return true;
+}
+
+/*
+ * The layouts random_layout= gives, in @layouts (room for as many as it has
+ * commas and one more); their number, or -EINVAL for one that is none.
  */
 static int lazyfree_parse_layouts(struct kunit *test,
 				  struct lazyfree_random_layout *layouts)
 {
-	char *names, *rest, *name;
+	char *texts, *rest, *text;
 	int n = 0;
 
-	names = kstrdup(lazyfree_random_layout, GFP_KERNEL);
-	if (!names)
+	texts = kstrdup(lazyfree_random_layout, GFP_KERNEL);
+	if (!texts)
 		return -ENOMEM;
-	rest = names;
-	while ((name = strsep(&rest, ","))) {
-		struct lazyfree_random_layout *r = &layouts[n++];
-
-		if (!lazyfree_parse_layout(name, &r->l, &r->entry)) {
-			kunit_err(test, "random_layout=: %s is not a layout name",
-				  name);
-			kfree(names);
+	rest = texts;
+	while ((text = strsep(&rest, ","))) {
+		if (!lazyfree_parse_given(text, &layouts[n++])) {
+			kunit_err(test, "random_layout=: %s is no drawn layout's name and no layout's fields",
+				  text);
+			kfree(texts);
 			return -EINVAL;
 		}
-		r->given = true;
-		r->drawable = lazyfree_random_drawable(r);
 	}
-	kfree(names);
+	kfree(texts);
 	return n;
 }
 
@@ -335,6 +371,7 @@ static int lazyfree_random_params_init(struct kunit *test)
 		struct lazyfree_random_layout *r = &layouts[i < first ? 0 : i - first];
 
 		lazyfree_draw(&rnd, r);
+		r->seed = lazyfree_random_seed;
 		r->index = i;
 		r->drawable = lazyfree_random_drawable(r);
 		if (!r->drawable) {
@@ -343,18 +380,197 @@ static int lazyfree_random_params_init(struct kunit *test)
 			return -EINVAL;
 		}
 	}
+	kunit_info(test, "%u layouts of seed %u from index %u\n", count,
+		   lazyfree_random_seed, first);
 	kunit_register_params_array(test, layouts, count,
 				    lazyfree_random_describe);
 	return 0;
+}
+
+/* ===== A layout as a row of the table ===== */
+
+static const char * const lazyfree_pos_names[] = {
+	[LAZYFREE_POS_NONE] = "",
+	[LAZYFREE_POS_FIRST] = "first",
+	[LAZYFREE_POS_SECOND] = "second",
+	[LAZYFREE_POS_QUARTER] = "quarter",
+	[LAZYFREE_POS_AFTER_QUARTER] = "after_quarter",
+	[LAZYFREE_POS_HALF] = "half",
+	[LAZYFREE_POS_LAST] = "last",
+};
+
+static const char * const lazyfree_hole_names[] = {
+	[LAZYFREE_HOLE_NONE] = "",
+	[LAZYFREE_HOLE_HEAD] = "head",
+	[LAZYFREE_HOLE_MIDDLE] = "middle",
+	[LAZYFREE_HOLE_TAIL] = "tail",
+};
+
+/* The position naming PTE @i of a folio of @nr pages; LAZYFREE_POS_NONE if none. */
+static enum lazyfree_pos lazyfree_pos_of(unsigned int i, unsigned int nr)
+{
+	enum lazyfree_pos pos;
+
+	for (pos = LAZYFREE_POS_FIRST; pos <= LAZYFREE_POS_LAST; pos++)
+		if (lazyfree_pos_index(pos, nr) == i)
+			return pos;
+	return LAZYFREE_POS_NONE;
+}
+
+/**
+ * lazyfree_write_positions() - the PTEs the table can name at an order
+ * @order: the folio order
+ * @buf: where to write
+ * @size: @buf's size
+ *
+ * Writes the PTE index of each position and the first PTE and length of
+ * each hole, e.g. "0,1,4,5,8,15 holes 0+4,8+4,12+4" at order 4.
+ *
+ * Return: the length written.
+ */
+static int lazyfree_write_positions(unsigned int order, char *buf, int size)
+{
+	unsigned int nr = 1U << order, start, len;
+	enum lazyfree_hole hole;
+	enum lazyfree_pos pos;
+	int n = 0;
+
+	for (pos = LAZYFREE_POS_FIRST; pos <= LAZYFREE_POS_LAST; pos++)
+		n += scnprintf(buf + n, size - n, "%s%u",
+			       pos == LAZYFREE_POS_FIRST ? "" : ",",
+			       lazyfree_pos_index(pos, nr));
+	for (hole = LAZYFREE_HOLE_HEAD; hole <= LAZYFREE_HOLE_TAIL; hole++) {
+		lazyfree_hole_range(hole, nr, &start, &len);
+		n += scnprintf(buf + n, size - n, "%s%u+%u",
+			       hole == LAZYFREE_HOLE_HEAD ? " holes " : ",",
+			       start, len);
+	}
+	return n;
+}
+
+/* ":key=name" of @v in @names, if it is not the first ("" or none). */
+static int lazyfree_write_named(char *buf, int size, const char *key,
+				const char *name)
+{
+	return *name ? scnprintf(buf, size, ":%s=%s", key, name) : 0;
+}
+
+/**
+ * lazyfree_write_row() - write a layout as a row of the scenario table
+ * @l: the layout
+ * @entry: the reclaim entry it goes through
+ * @buf: where to write
+ * @size: @buf's size
+ *
+ * Finds the row of lazyfree_scenarios[] that lazyfree_resolve() makes @l
+ * of at @l's order and that runs through @entry, and writes the case that
+ * runs it and its members as "key=value" separated by ':', e.g.
+ * "try_to_unmap_scenarios kind=pmd_straddle:split=half:trigger=pin:at=last:min_order=4";
+ * or "none: " and why there is no such row.
+ *
+ * Return: the length written.
+ */
+static int lazyfree_write_row(const struct lazyfree_layout *l,
+			      enum lazyfree_entry entry, char *buf, int size)
+{
+	struct lazyfree_row row = {
+		.kind = l->kind,
+		.split = l->kind == LAZYFREE_IN_TABLE ? LAZYFREE_POS_NONE :
+			 lazyfree_pos_of(l->split, l->nr),
+		.wrprotect = lazyfree_pos_of(l->wrprotect, l->nr),
+		.softclean = lazyfree_pos_of(l->softclean, l->nr),
+		.young = lazyfree_pos_of(l->young, l->nr),
+		.vma = l->vma,
+		.neighbour = l->neighbour,
+		.predirty = l->predirty,
+		.trigger = l->trigger,
+		.at = lazyfree_pos_of(l->at, l->nr),
+		.fork = l->fork,
+		.min_order = l->order > 1 ? l->order : 0,
+	};
+	struct lazyfree_layout again;
+	unsigned int start, len;
+	int n;
+
+	for (row.hole = LAZYFREE_HOLE_NONE; row.hole <= LAZYFREE_HOLE_TAIL; row.hole++) {
+		lazyfree_hole_range(row.hole, l->nr, &start, &len);
+		if (start == l->hole_start && len == l->hole_len)
+			break;
+	}
+	row.reclaim = row.young == LAZYFREE_POS_NONE &&
+		     (entry == LAZYFREE_RECLAIM_PAGES ||
+		      entry == LAZYFREE_REFERENCES || entry == LAZYFREE_LRU);
+	if (row.hole > LAZYFREE_HOLE_TAIL)
+		return scnprintf(buf, size, "none: hole %u+%u is no hole the table names",
+				 l->hole_start, l->hole_len);
+	lazyfree_resolve(&row, l->order, l->source, &again);
+	if (memcmp(&again, l, sizeof(again)))
+		return scnprintf(buf, size, "none: a PTE of it is at no position the table names");
+	if (!lazyfree_row_runs(&row, entry))
+		return scnprintf(buf, size, "none: no row like it runs through %s",
+				 lazyfree_entry_case(entry));
+	n = scnprintf(buf, size, "%s kind=%s", lazyfree_entry_case(entry),
+		      lazyfree_field_value("kind", row.kind));
+	n += lazyfree_write_named(buf + n, size - n, "split",
+				  lazyfree_pos_names[row.split]);
+	n += lazyfree_write_named(buf + n, size - n, "hole",
+				  lazyfree_hole_names[row.hole]);
+	n += lazyfree_write_named(buf + n, size - n, "wrprotect",
+				  lazyfree_pos_names[row.wrprotect]);
+	n += lazyfree_write_named(buf + n, size - n, "softclean",
+				  lazyfree_pos_names[row.softclean]);
+	n += lazyfree_write_named(buf + n, size - n, "young",
+				  lazyfree_pos_names[row.young]);
+	n += lazyfree_write_named(buf + n, size - n, "vma",
+				  lazyfree_field_value("vma", row.vma));
+	n += lazyfree_write_named(buf + n, size - n, "neighbour",
+				  lazyfree_field_value("neighbour", row.neighbour));
+	n += lazyfree_write_named(buf + n, size - n, "predirty",
+				  row.predirty ? "true" : "");
+	n += lazyfree_write_named(buf + n, size - n, "trigger",
+				  lazyfree_field_value("trigger", row.trigger));
+	n += lazyfree_write_named(buf + n, size - n, "at",
+				  lazyfree_pos_names[row.at]);
+	n += lazyfree_write_named(buf + n, size - n, "fork",
+				  row.fork ? "true" : "");
+	if (row.min_order)
+		n += scnprintf(buf + n, size - n, ":min_order=%u", row.min_order);
+	return n + lazyfree_write_named(buf + n, size - n, "reclaim",
+					row.reclaim ? "true" : "");
+}
+
+/*
+ * After a layout failed, say what it takes to run it again alone, and to
+ * make a smaller one: its fields, the PTEs the table can name at its
+ * order, and the row of the table it is, if it is one.
+ */
+static void lazyfree_random_report_action(void *param)
+{
+	const struct lazyfree_random_layout *r = param;
+	struct kunit *test = kunit_get_current_test();
+	char buf[256];
+
+	if (!test || test->status != KUNIT_FAILURE)
+		return;
+	lazyfree_write_fields(&r->l, r->entry, buf, sizeof(buf));
+	kunit_info(test, "fields %s\n", buf);
+	lazyfree_write_positions(r->l.order, buf, sizeof(buf));
+	kunit_info(test, "positions %s\n", buf);
+	lazyfree_write_row(&r->l, r->entry, buf, sizeof(buf));
+	kunit_info(test, "row %s\n", buf);
 }
 
 /* Random layouts, each through its entry, against the model. */
 static void random_layouts(struct kunit *test)
 {
 	const struct lazyfree_random_layout *r = test->param_value;
+	int ret;
 
 	if (!r->drawable)
 		kunit_skip(test, "a layout lazyfree_draw() never draws");
+	/* Runs last, after the fixture's own cleanup has checked too. */
+	ret = kunit_add_action(test, lazyfree_random_report_action, (void *)r);
+	KUNIT_ASSERT_EQ(test, ret, 0);
 	lazyfree_run_layout(test, &r->l, r->entry);
 }
 

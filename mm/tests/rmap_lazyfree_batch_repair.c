@@ -6,62 +6,6 @@
 
 #include "rmap_lazyfree_batch.h"
 
-/*
- * Leave the mms consistent for their teardown whatever the kernel under
- * test did.  A PTE that maps a wrong PFN (as UML's broken set_ptes() makes
- * them, on restore and on fork) maps a page that holds no reference or
- * mapcount for it, while the folio page it stands for does: point it back
- * at that page.  And set each mm's MM_ANONPAGES to what its PTEs map, so
- * that a wrong count does not outlive the case.  Each repair is logged.
- */
-static int lazyfree_repair_pte(pte_t *ptep, unsigned long addr,
-			       unsigned long next, struct mm_walk *walk)
-{
-	struct lazyfree_fixture *fx = walk->private;
-	unsigned int i = lazyfree_walk_page_index(walk, addr);
-	pte_t pte = ptep_get(ptep);
-
-	/* The zero page holds no reference or mapcount: leave it. */
-	if (!pte_present(pte) || is_zero_pfn(pte_pfn(pte)))
-		return 0;
-	if (pte_pfn(pte) != fx->pfn + i) {
-		set_pte_at(walk->mm, addr, ptep,
-			   lazyfree_pte_with_pfn(pte, fx->pfn + i));
-		fx->repaired++;
-	}
-	fx->present[lazyfree_walk_mm_index(walk)]++;
-	fx->page_ptes[i]++;
-	return 0;
-}
-
-static const struct mm_walk_ops lazyfree_repair_ops = {
-	.pte_entry = lazyfree_repair_pte,
-	.walk_lock = PGWALK_RDLOCK,
-};
-
-void lazyfree_repair_ptes(struct lazyfree_fixture *fx)
-{
-	unsigned int k;
-	long delta;
-
-	fx->repaired = 0;
-	memset(fx->present, 0, sizeof(fx->present));
-	memset(fx->page_ptes, 0, sizeof(fx->page_ptes));
-	lazyfree_change_mms(fx, &lazyfree_repair_ops);
-	if (fx->repaired)
-		kunit_info(fx->test, "repaired %u PTEs that mapped another page\n",
-			   fx->repaired);
-	for (k = 0; k < fx->nr_mms; k++) {
-		delta = fx->rss_base[k] + fx->present[k] -
-			get_mm_counter(fx->mms[k], MM_ANONPAGES);
-		if (delta) {
-			add_mm_counter(fx->mms[k], MM_ANONPAGES, delta);
-			kunit_info(fx->test, "repaired MM_ANONPAGES of mm %u by %+ld\n",
-				   k, delta);
-		}
-	}
-}
-
 #ifdef CONFIG_MM_ID
 /* The folio's slot holding @id (MM_ID_DUMMY: a free one), or -1. */
 static int lazyfree_mm_slot(struct folio *folio, mm_id_t id)

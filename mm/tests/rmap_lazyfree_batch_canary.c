@@ -7,6 +7,16 @@
 
 #include "rmap_lazyfree_batch.h"
 
+/* Report how many more @what than were reported; returns them all. */
+unsigned int lazyfree_diffs_end(const struct lazyfree_diffs *d,
+				const char *what)
+{
+	if (d->nr > LAZYFREE_MAX_REPORTS)
+		KUNIT_FAIL(d->test, "... and %u more %s",
+			   d->nr - LAZYFREE_MAX_REPORTS, what);
+	return d->nr;
+}
+
 /*
  * The first version of batched lazyfree unmap (v6.16-rc1) batched a folio
  * only as a whole, and let folio_pte_batch() scan as many PTEs as the folio
@@ -127,7 +137,7 @@ static void lazyfree_check_canary(struct lazyfree_fixture *fx, unsigned int k,
 
 		if (pte_same(got, want))
 			continue;
-		if (lazyfree_diff(d))
+		if (lazyfree_diff_to_report(d))
 			diffs[d->nr - 1] = (struct lazyfree_canary_diff){
 				.k = k, .i = i, .want = want, .got = got,
 			};
@@ -184,17 +194,17 @@ bool lazyfree_expect_canaries(struct lazyfree_fixture *fx)
 
 /*
  * A batch may also read past its limit and act on nothing it read: the
- * canary then holds what it held, and no PTE shows the read.  Under
- * generic KASAN (the debug flavour, make check-debug) such a read is
- * reported.  For the time of each unmap attempt lazyfree_guard() poisons
- * the KASAN shadow of the page tables holding the folio's PTEs and of the
- * canaries, all but the folio's own entries: reclaim has no business with
- * any other, since the rmap walk reads the folio's range within each VMA
- * and every batch lies inside one such walk.  KASAN's report fails the
- * running case by itself; lazyfree_unguard() unpoisons the pages and says
- * what the report was about.  Not seen: a read past a VMA end that still
- * falls inside the folio's range (a VMA straddle), where the walk of the
- * next VMA reads the entry rightly; and any read without KASAN_GENERIC.
+ * canary then holds what it held, and no PTE shows the read.  Under generic
+ * KASAN such a read is reported.  For the time of each unmap attempt
+ * lazyfree_guard() poisons the KASAN shadow of the page tables holding the
+ * folio's PTEs and of the canaries, all but the folio's own entries:
+ * reclaim has no business with any other, since the rmap walk reads the
+ * folio's range within each VMA and every batch lies inside one such
+ * walk.  KASAN's report fails the running case by itself; lazyfree_unguard()
+ * unpoisons the pages and says what the report was about.  Not seen: a read
+ * past a VMA end that still falls inside the folio's range (a VMA
+ * straddle), where the walk of the next VMA reads the entry rightly; and
+ * any read without KASAN_GENERIC.
  */
 
 /*

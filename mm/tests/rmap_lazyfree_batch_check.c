@@ -6,6 +6,9 @@
 
 #include "rmap_lazyfree_batch.h"
 
+/* Bytes at the start of each page the program reads back. */
+#define LAZYFREE_READ_BYTES	8
+
 static int lazyfree_save_pte(pte_t *ptep, unsigned long addr,
 			     unsigned long next, struct mm_walk *walk)
 {
@@ -66,7 +69,7 @@ static bool lazyfree_check_bit(const struct lazyfree_fixture *fx, unsigned int k
 {
 	if (now == before)
 		return true;
-	if (lazyfree_diff(d))
+	if (lazyfree_diff_to_report(d))
 		KUNIT_FAIL(fx->test, "mm %u PTE %u/%u: %s bit %d, was %d before the unmap",
 			   k, i, fx->nr_pages, bit, now, before);
 	return false;
@@ -87,7 +90,7 @@ static bool lazyfree_check_pte(const struct lazyfree_fixture *fx, unsigned int k
 	if (!mapped) {
 		if (pte_none(pte))
 			return true;
-		if (lazyfree_diff(d))
+		if (lazyfree_diff_to_report(d))
 			KUNIT_FAIL(test,
 				   "mm %u PTE %u/%u: expected none, found %#llx (pfn %#lx, folio page %ld)",
 				   k, i, fx->nr_pages, (u64)pte_val(pte),
@@ -96,7 +99,7 @@ static bool lazyfree_check_pte(const struct lazyfree_fixture *fx, unsigned int k
 	}
 
 	if (!pte_present(pte)) {
-		if (lazyfree_diff(d))
+		if (lazyfree_diff_to_report(d))
 			KUNIT_FAIL(test,
 				   "mm %u PTE %u/%u: expected present with pfn %#lx, found %s %#llx",
 				   k, i, fx->nr_pages, want,
@@ -105,13 +108,13 @@ static bool lazyfree_check_pte(const struct lazyfree_fixture *fx, unsigned int k
 		return false;
 	}
 	if (is_zero_pfn(pte_pfn(pte))) {
-		if (lazyfree_diff(d))
+		if (lazyfree_diff_to_report(d))
 			KUNIT_FAIL(test, "mm %u PTE %u/%u: maps the shared zero page",
 				   k, i, fx->nr_pages);
 		return false;
 	}
 	if (pte_pfn(pte) != want) {
-		if (lazyfree_diff(d))
+		if (lazyfree_diff_to_report(d))
 			KUNIT_FAIL(test,
 				   "mm %u PTE %u/%u: maps pfn %#lx (folio page %ld), expected pfn %#lx (folio page %u)",
 				   k, i, fx->nr_pages, pte_pfn(pte),
@@ -166,7 +169,7 @@ void lazyfree_expect_aged(const struct lazyfree_fixture *fx,
 				continue;
 			young = pte_young(pte);
 			want = k == 0 && i == l->young && lazyfree_in_mlocked_vma(l, i);
-			if (young != want && lazyfree_diff(&d))
+			if (young != want && lazyfree_diff_to_report(&d))
 				KUNIT_FAIL(fx->test,
 					   "mm %u PTE %u/%u: %s after folio_referenced(), expected %s",
 					   k, i, fx->nr_pages, young ? "young" : "old",
@@ -229,13 +232,13 @@ void lazyfree_expect_reads(struct lazyfree_fixture *fx,
 		want = map ? lazyfree_pattern(i) : 0;
 		if (copy_from_user(buf, (void __user *)lazyfree_page_addr(fx, i),
 				   sizeof(buf))) {
-			if (lazyfree_diff(&d))
+			if (lazyfree_diff_to_report(&d))
 				KUNIT_FAIL(fx->test, "page %u/%u: the program cannot read it",
 					   i, fx->nr_pages);
 			continue;
 		}
 		at = memchr_inv(buf, want, sizeof(buf));
-		if (at && lazyfree_diff(&d))
+		if (at && lazyfree_diff_to_report(&d))
 			KUNIT_FAIL(fx->test,
 				   "page %u/%u: the program reads %#x at byte %td, expected %#x (%s)",
 				   i, fx->nr_pages, *at, at - buf, want,
@@ -271,7 +274,7 @@ static void lazyfree_expect_filled(struct kunit *test, struct folio *folio,
 		void *kaddr = kmap_local_folio(folio, i * PAGE_SIZE);
 
 		if (memchr_inv(kaddr, lazyfree_pattern(first + i), PAGE_SIZE) &&
-		    lazyfree_diff(&d))
+		    lazyfree_diff_to_report(&d))
 			KUNIT_FAIL(test, "data of %s page %u changed", what, i);
 		kunmap_local(kaddr);
 	}
@@ -306,7 +309,7 @@ static void lazyfree_expect_neighbour_ptes(struct lazyfree_fixture *fx)
 
 		if (pte_same(pte, was))
 			continue;
-		if (lazyfree_diff(&d))
+		if (lazyfree_diff_to_report(&d))
 			KUNIT_FAIL(fx->test,
 				   "neighbour PTE %u/%u: %#llx (pfn %#lx), was %#llx (pfn %#lx) before the unmap",
 				   i, nr, (u64)pte_val(pte), pte_pfn(pte),
@@ -362,7 +365,7 @@ static void lazyfree_expect_page_mapcounts(const struct lazyfree_fixture *fx,
 		int got = atomic_read(&folio_page(fx->folio, i)->_mapcount) + 1;
 		int want = test_bit(i, exp->mapped) * fx->nr_mms;
 
-		if (got != want && lazyfree_diff(&d))
+		if (got != want && lazyfree_diff_to_report(&d))
 			KUNIT_FAIL(fx->test, "page %u/%u: mapcount %d, expected %d",
 				   i, fx->nr_pages, got, want);
 	}
@@ -409,7 +412,7 @@ void lazyfree_expect_folio(const struct lazyfree_fixture *fx,
 
 /* The mTHP counters of @order, summed over CPUs (all 0 without them). */
 #if defined(CONFIG_TRANSPARENT_HUGEPAGE) && defined(CONFIG_SYSFS)
-static void lazyfree_read_mthp(unsigned int order, long *stats)
+void lazyfree_read_mthp(unsigned int order, long *stats)
 {
 	unsigned int item;
 	int cpu;
@@ -420,14 +423,14 @@ static void lazyfree_read_mthp(unsigned int order, long *stats)
 			stats[item] += per_cpu(mthp_stats, cpu).stats[order][item];
 }
 #else
-static void lazyfree_read_mthp(unsigned int order, long *stats)
+void lazyfree_read_mthp(unsigned int order, long *stats)
 {
 	memset(stats, 0, sizeof(long) * __MTHP_STAT_COUNT);
 }
 #endif
 
 /* How often a folio of @order was split (where the kernel counts it). */
-long lazyfree_splits(unsigned int order)
+long lazyfree_mthp_splits(unsigned int order)
 {
 	long stats[__MTHP_STAT_COUNT];
 
@@ -530,12 +533,12 @@ bool lazyfree_hold_folio(struct lazyfree_fixture *fx)
 
 /*
  * LRU reclaim kept the folio partly mapped where the kernel has THP, so it
- * must have split it (lazyfree_model_split()); the PTEs were checked as
+ * must have split it (lazyfree_model_folio_split()); the PTEs were checked as
  * expected already.  The pages must be in other folios now, and read back
  * as they were; the pieces go with the munmap at the end of the case.
  */
-bool lazyfree_expect_split(struct lazyfree_fixture *fx,
-			   const struct lazyfree_expect *exp)
+bool lazyfree_expect_folio_split(struct lazyfree_fixture *fx,
+				 const struct lazyfree_expect *exp)
 {
 	struct kunit *test = fx->test;
 	int ret = lazyfree_walk_mms(fx, &lazyfree_hold_ops);
@@ -551,7 +554,7 @@ bool lazyfree_expect_split(struct lazyfree_fixture *fx,
 			    "LRU reclaim kept the folio partly mapped, but no PTE maps its pages any more");
 	if (ret != 2)
 		return false;
-	fx->split = true;
+	fx->folio_split = true;
 	lazyfree_folios_split++;
 	lazyfree_expect_reads(fx, exp->mapped, true);
 	return true;
@@ -575,7 +578,7 @@ void lazyfree_release_and_expect(struct lazyfree_fixture *fx)
 		lazyfree_folios_freed++;
 		return;
 	}
-	if (fx->split)
+	if (fx->folio_split)
 		return;
 	if (!fx->isolated && !lazyfree_hold_folio(fx))
 		return;

@@ -165,7 +165,7 @@ static void lazyfree_madv_free_alone(struct lazyfree_fixture *fx,
 			       "MADV_FREE left the folio dirty");
 	for (i = 0; i < fx->nr_pages; i++) {
 		pte = lazyfree_read_pte(fx->mm, from + i * PAGE_SIZE);
-		if ((pte_dirty(pte) || pte_young(pte)) && lazyfree_diff(&d))
+		if ((pte_dirty(pte) || pte_young(pte)) && lazyfree_diff_to_report(&d))
 			KUNIT_FAIL(test,
 				   "PTE %u/%u after MADV_FREE: dirty %d, young %d, expected clean and old",
 				   i, fx->nr_pages, !!pte_dirty(pte), !!pte_young(pte));
@@ -217,7 +217,7 @@ void lazyfree_fault_folio(struct lazyfree_fixture *fx,
 	lazyfree_move_faulted(fx, from);
 }
 
-static const struct lazyfree_scenario lazyfree_fidelity_row = {
+static const struct lazyfree_row lazyfree_fidelity_row = {
 	.kind = LAZYFREE_IN_TABLE,
 };
 
@@ -355,7 +355,7 @@ static void lazyfree_expect_same_pages(const struct lazyfree_fixture *hand,
 			    PageAnonExclusive(hp) == PageAnonExclusive(fp) &&
 			    atomic_read(&hp->_mapcount) == atomic_read(&fp->_mapcount);
 
-		if (same || !lazyfree_diff(&d))
+		if (same || !lazyfree_diff_to_report(&d))
 			continue;
 		KUNIT_FAIL(test,
 			   "page %u/%u: PTE bits differ by %#llx (hand-built %#llx, faulted %#llx), PageAnonExclusive %d vs %d, _mapcount %d vs %d",
@@ -476,13 +476,13 @@ static void lazyfree_expect_cut(struct lazyfree_fixture *fx,
 		in = lazyfree_in_cut(c, i);
 		pte = ptep_get(ptep + i);
 		if (freed && in) {
-			if (!pte_none(pte) && lazyfree_diff(&d))
+			if (!pte_none(pte) && lazyfree_diff_to_report(&d))
 				KUNIT_FAIL(fx->test, "PTE %u/%u in the range: %#llx, expected none",
 					   i, fx->nr_pages, (u64)pte_val(pte));
 			continue;
 		}
 		if (!pte_present(pte) || pte_pfn(pte) != fx->pfn + i) {
-			if (lazyfree_diff(&d))
+			if (lazyfree_diff_to_report(&d))
 				KUNIT_FAIL(fx->test,
 					   "PTE %u/%u %s the range: %#llx, expected pfn %#lx",
 					   i, fx->nr_pages, in ? "in" : "outside",
@@ -493,7 +493,7 @@ static void lazyfree_expect_cut(struct lazyfree_fixture *fx,
 		if ((folio_test_large(folio) ||
 		     folio_test_swapbacked(folio) == lazyfree[in] ||
 		     (c->advice == MADV_FREE && in &&
-		      (pte_dirty(pte) || pte_young(pte)))) && lazyfree_diff(&d))
+		      (pte_dirty(pte) || pte_young(pte)))) && lazyfree_diff_to_report(&d))
 			KUNIT_FAIL(fx->test,
 				   "page %u/%u %s the range: in an order-%u folio, swapbacked %d, PTE dirty %d young %d; expected order 0, swapbacked %d%s",
 				   i, fx->nr_pages, in ? "in" : "outside",
@@ -558,9 +558,9 @@ static void madv_cut_scenarios(struct kunit *test)
 		lazyfree_madv_free_alone(fx, from, false);
 	lazyfree_move_faulted(fx, from);
 
-	splits = lazyfree_splits(c->order);
+	splits = lazyfree_mthp_splits(c->order);
 	lazyfree_madvise_pages(fx, c->first, c->end, c->advice);
-	KUNIT_EXPECT_EQ_MSG(test, lazyfree_splits(c->order) - splits, 1,
+	KUNIT_EXPECT_EQ_MSG(test, lazyfree_mthp_splits(c->order) - splits, 1,
 			    "order-%u folios split (mTHP split counter): the range cuts the folio",
 			    c->order);
 	if (c->advice == MADV_FREE) {

@@ -51,7 +51,7 @@ static bool lazyfree_batch_ends_before(const struct lazyfree_layout *l,
 	if (IS_ALIGNED(lazyfree_page_addr(fx, i), PMD_SIZE))
 		return true;
 	if ((l->kind == LAZYFREE_VMA_STRADDLE ||
-	     l->kind == LAZYFREE_VMA_STRADDLE_MLOCKED) && i == l->split)
+	     l->kind == LAZYFREE_MLOCKED_VMA_STRADDLE) && i == l->split)
 		return true;
 	if (IS_ENABLED(CONFIG_MEM_SOFT_DIRTY) &&
 	    lazyfree_soft_dirty(l, i) != lazyfree_soft_dirty(l, i - 1))
@@ -96,7 +96,7 @@ void lazyfree_model(const struct lazyfree_layout *l,
 	if (l->vma == LAZYFREE_VMA_MLOCKED ||
 	    (entry == LAZYFREE_MADV_PAGEOUT && l->fork))
 		walk_end = 0;
-	else if (l->kind == LAZYFREE_VMA_STRADDLE_MLOCKED)
+	else if (l->kind == LAZYFREE_MLOCKED_VMA_STRADDLE)
 		walk_end = l->split;
 	while (first < l->nr && lazyfree_in_hole(l, first))
 		first++;
@@ -124,7 +124,7 @@ bool lazyfree_in_mlocked_vma(const struct lazyfree_layout *l,
 			     unsigned int i)
 {
 	return l->vma == LAZYFREE_VMA_MLOCKED ||
-	       (l->kind == LAZYFREE_VMA_STRADDLE_MLOCKED && i >= l->split);
+	       (l->kind == LAZYFREE_MLOCKED_VMA_STRADDLE && i >= l->split);
 }
 
 /*
@@ -168,8 +168,8 @@ unsigned int lazyfree_model_looks(const struct lazyfree_layout *l,
  * deferred split one included, which splits it.  Not a pinned folio: its
  * extra reference makes the split fail.
  */
-bool lazyfree_model_split(const struct lazyfree_expect *exp,
-			  unsigned int nr_pages, unsigned int pins)
+bool lazyfree_model_folio_split(const struct lazyfree_expect *exp,
+				unsigned int nr_pages, unsigned int pins)
 {
 	unsigned int mapped = bitmap_weight(exp->mapped, nr_pages);
 
@@ -177,30 +177,47 @@ bool lazyfree_model_split(const struct lazyfree_expect *exp,
 	       !pins && mapped && mapped < nr_pages;
 }
 
+/*
+ * The names of the values of a layout's enums, as its name and its fields
+ * (lazyfree_write_fields()) write them; "" for the value a name leaves out.
+ */
+static const char * const lazyfree_source_names[] = {
+	[LAZYFREE_HAND_BUILT] = "",
+	[LAZYFREE_FAULTED] = "faulted",
+};
+
 static const char * const lazyfree_kind_names[] = {
 	[LAZYFREE_IN_TABLE] = "in_table",
 	[LAZYFREE_PMD_STRADDLE] = "pmd_straddle",
 	[LAZYFREE_VMA_STRADDLE] = "vma_straddle",
-	[LAZYFREE_VMA_STRADDLE_MLOCKED] = "mlocked_vma_straddle",
-};
-
-static const char * const lazyfree_trigger_names[] = {
-	[LAZYFREE_CLEAN] = "",
-	[LAZYFREE_REDIRTY] = "_redirty",
-	[LAZYFREE_PIN] = "_pin",
-	[LAZYFREE_REDIRTY_PIN] = "_redirty_pin",
-};
-
-static const char * const lazyfree_neighbour_names[] = {
-	[LAZYFREE_NEIGHBOUR_NONE] = "",
-	[LAZYFREE_NEIGHBOUR_AFTER] = "_neighbour_after",
-	[LAZYFREE_NEIGHBOUR_BEFORE] = "_neighbour_before",
+	[LAZYFREE_MLOCKED_VMA_STRADDLE] = "mlocked_vma_straddle",
 };
 
 static const char * const lazyfree_vma_names[] = {
 	[LAZYFREE_VMA_PLAIN] = "",
-	[LAZYFREE_VMA_MLOCKED] = "_mlocked",
-	[LAZYFREE_VMA_DROPPABLE] = "_droppable",
+	[LAZYFREE_VMA_MLOCKED] = "mlocked",
+	[LAZYFREE_VMA_DROPPABLE] = "droppable",
+};
+
+static const char * const lazyfree_neighbour_names[] = {
+	[LAZYFREE_NEIGHBOUR_NONE] = "",
+	[LAZYFREE_NEIGHBOUR_AFTER] = "after",
+	[LAZYFREE_NEIGHBOUR_BEFORE] = "before",
+};
+
+static const char * const lazyfree_trigger_names[] = {
+	[LAZYFREE_CLEAN] = "",
+	[LAZYFREE_REDIRTY] = "redirty",
+	[LAZYFREE_PIN] = "pin",
+	[LAZYFREE_REDIRTY_PIN] = "redirty_pin",
+};
+
+static const char * const lazyfree_entry_names[] = {
+	[LAZYFREE_TRY_TO_UNMAP] = "unmap",
+	[LAZYFREE_RECLAIM_PAGES] = "reclaim",
+	[LAZYFREE_MADV_PAGEOUT] = "pageout",
+	[LAZYFREE_REFERENCES] = "references",
+	[LAZYFREE_LRU] = "lru",
 };
 
 /*
@@ -212,8 +229,9 @@ int lazyfree_name(const struct lazyfree_layout *l, char *desc, int size)
 {
 	int n;
 
-	n = scnprintf(desc, size, "%sorder%u_%s",
-		      l->source == LAZYFREE_FAULTED ? "faulted_" : "", l->order,
+	n = scnprintf(desc, size, "%s%sorder%u_%s",
+		      lazyfree_source_names[l->source],
+		      l->source == LAZYFREE_HAND_BUILT ? "" : "_", l->order,
 		      lazyfree_kind_names[l->kind]);
 	if (l->kind != LAZYFREE_IN_TABLE)
 		n += scnprintf(desc + n, size - n, "_%u_%u",
@@ -229,25 +247,21 @@ int lazyfree_name(const struct lazyfree_layout *l, char *desc, int size)
 			       "_softclean_%u", l->softclean);
 	if (l->young != UINT_MAX)
 		n += scnprintf(desc + n, size - n, "_young_%u", l->young);
-	n += scnprintf(desc + n, size - n, "%s%s%s",
-		       lazyfree_vma_names[l->vma],
-		       lazyfree_neighbour_names[l->neighbour],
-		       l->predirty ? "_predirty" : "");
+	if (l->vma != LAZYFREE_VMA_PLAIN)
+		n += scnprintf(desc + n, size - n, "_%s",
+			       lazyfree_vma_names[l->vma]);
+	if (l->neighbour != LAZYFREE_NEIGHBOUR_NONE)
+		n += scnprintf(desc + n, size - n, "_neighbour_%s",
+			       lazyfree_neighbour_names[l->neighbour]);
+	if (l->predirty)
+		n += scnprintf(desc + n, size - n, "_predirty");
 	if (l->fork)
 		n += scnprintf(desc + n, size - n, "_forked");
 	if (l->trigger != LAZYFREE_CLEAN)
-		n += scnprintf(desc + n, size - n, "%s_%u",
+		n += scnprintf(desc + n, size - n, "_%s_%u",
 			       lazyfree_trigger_names[l->trigger], l->at);
 	return n;
 }
-
-static const char * const lazyfree_entry_names[] = {
-	[LAZYFREE_TRY_TO_UNMAP] = "unmap",
-	[LAZYFREE_RECLAIM_PAGES] = "reclaim",
-	[LAZYFREE_MADV_PAGEOUT] = "pageout",
-	[LAZYFREE_REFERENCES] = "references",
-	[LAZYFREE_LRU] = "lru",
-};
 
 /*
  * Write the name of @l through @entry into @desc of @size bytes, e.g.
@@ -262,128 +276,189 @@ int lazyfree_name_entry(const struct lazyfree_layout *l,
 			     lazyfree_entry_names[entry]);
 }
 
-/* If *@s starts with @prefix, step over it. */
-static bool lazyfree_eat(const char **s, const char *prefix)
-{
-	size_t len = strlen(prefix);
-
-	if (strncmp(*s, prefix, len))
-		return false;
-	*s += len;
-	return true;
-}
-
-/* If *@s starts with a decimal number below 1 << 16, step over it. */
-static bool lazyfree_eat_uint(const char **s, unsigned int *v)
-{
-	const char *p = *s;
-	unsigned int x = 0;
-
-	if (!isdigit(*p))
-		return false;
-	while (isdigit(*p) && x < 1U << 16)
-		x = x * 10 + (*p++ - '0');
-	if (x >= 1U << 16)
-		return false;
-	*v = x;
-	*s = p;
-	return true;
-}
-
-/* The longest of the @n @names *@s starts with, stepped over; -1 if none. */
-static int lazyfree_eat_name(const char **s, const char * const *names,
-			     unsigned int n)
-{
-	size_t len, best_len = 0;
-	unsigned int i;
-	int best = -1;
-
-	for (i = 0; i < n; i++) {
-		len = strlen(names[i]);
-		if (len >= best_len && !strncmp(*s, names[i], len)) {
-			best = i;
-			best_len = len;
-		}
-	}
-	*s += best_len;
-	return best;
-}
-
-/* "_<what>_<number>", if *@s starts so; *@v is left alone if not. */
-static bool lazyfree_eat_field(const char **s, const char *what,
-			       unsigned int *v)
-{
-	const char *p = *s;
-
-	if (!lazyfree_eat(&p, what) || !lazyfree_eat_uint(&p, v))
-		return false;
-	*s = p;
-	return true;
-}
-
-/*
- * Parse @name as lazyfree_name_entry() writes it into @l and @entry.
- * Returns false unless the whole name parsed, describes a layout (every
- * position inside the folio) and is written back the same.
+/**
+ * struct lazyfree_field - a member of &struct lazyfree_layout as a field
+ *	"key=value" of lazyfree_write_fields()
+ * @key: the member's name
+ * @offset: its offset
+ * @is_bool: a bool; else an unsigned int or an enum
+ * @names: the names of its values (an enum), or NULL: a number
+ * @nr_names: how many
+ * @none: its value when the field is left out
  */
-bool lazyfree_parse_layout(const char *name, struct lazyfree_layout *l,
+struct lazyfree_field {
+	const char *key;
+	size_t offset;
+	bool is_bool;
+	const char * const *names;
+	unsigned int nr_names;
+	unsigned int none;
+};
+
+#define LAZYFREE_MEMBER(m)	.offset = offsetof(struct lazyfree_layout, m)
+
+/* Every member but @nr, which @order says; order and kind always written. */
+static const struct lazyfree_field lazyfree_fields[] = {
+	{ .key = "source", LAZYFREE_MEMBER(source),
+	  .names = lazyfree_source_names,
+	  .nr_names = ARRAY_SIZE(lazyfree_source_names) },
+	{ .key = "order", LAZYFREE_MEMBER(order), .none = UINT_MAX },
+	{ .key = "kind", LAZYFREE_MEMBER(kind), .names = lazyfree_kind_names,
+	  .nr_names = ARRAY_SIZE(lazyfree_kind_names), .none = UINT_MAX },
+	{ .key = "split", LAZYFREE_MEMBER(split) },
+	{ .key = "hole_start", LAZYFREE_MEMBER(hole_start) },
+	{ .key = "hole_len", LAZYFREE_MEMBER(hole_len) },
+	{ .key = "wrprotect", LAZYFREE_MEMBER(wrprotect), .none = UINT_MAX },
+	{ .key = "softclean", LAZYFREE_MEMBER(softclean), .none = UINT_MAX },
+	{ .key = "young", LAZYFREE_MEMBER(young), .none = UINT_MAX },
+	{ .key = "vma", LAZYFREE_MEMBER(vma), .names = lazyfree_vma_names,
+	  .nr_names = ARRAY_SIZE(lazyfree_vma_names) },
+	{ .key = "neighbour", LAZYFREE_MEMBER(neighbour),
+	  .names = lazyfree_neighbour_names,
+	  .nr_names = ARRAY_SIZE(lazyfree_neighbour_names) },
+	{ .key = "predirty", LAZYFREE_MEMBER(predirty), .is_bool = true },
+	{ .key = "trigger", LAZYFREE_MEMBER(trigger),
+	  .names = lazyfree_trigger_names,
+	  .nr_names = ARRAY_SIZE(lazyfree_trigger_names) },
+	{ .key = "at", LAZYFREE_MEMBER(at), .none = UINT_MAX },
+	{ .key = "fork", LAZYFREE_MEMBER(fork), .is_bool = true },
+};
+
+static unsigned int lazyfree_field_get(const struct lazyfree_layout *l,
+				       const struct lazyfree_field *f)
+{
+	const void *p = (const void *)l + f->offset;
+
+	return f->is_bool ? *(const bool *)p : *(const unsigned int *)p;
+}
+
+static void lazyfree_field_set(struct lazyfree_layout *l,
+			       const struct lazyfree_field *f, unsigned int v)
+{
+	void *p = (void *)l + f->offset;
+
+	if (f->is_bool)
+		*(bool *)p = v;
+	else
+		*(unsigned int *)p = v;
+}
+
+/**
+ * lazyfree_write_fields() - write a layout as fields
+ * @l: the layout
+ * @entry: the reclaim entry it goes through
+ * @buf: where to write
+ * @size: @buf's size
+ *
+ * Writes "key=value" for every member of @l that is not left out, and the
+ * entry, separated by ':', e.g.
+ * "order=4:kind=pmd_straddle:split=3:trigger=pin:at=9:entry=reclaim", as
+ * lazyfree_parse_fields() reads them.
+ *
+ * Return: the length written.
+ */
+int lazyfree_write_fields(const struct lazyfree_layout *l,
+			  enum lazyfree_entry entry, char *buf, int size)
+{
+	const struct lazyfree_field *f;
+	unsigned int v;
+	int n = 0;
+
+	for (f = lazyfree_fields; f < lazyfree_fields + ARRAY_SIZE(lazyfree_fields); f++) {
+		v = lazyfree_field_get(l, f);
+		if (v == f->none || (f->names && v < f->nr_names && !*f->names[v]))
+			continue;
+		if (f->names && v < f->nr_names)
+			n += scnprintf(buf + n, size - n, "%s=%s:", f->key,
+				       f->names[v]);
+		else
+			n += scnprintf(buf + n, size - n, "%s=%u:", f->key, v);
+	}
+	return n + scnprintf(buf + n, size - n, "entry=%s",
+			     lazyfree_entry_names[entry]);
+}
+
+/**
+ * lazyfree_field_value() - the name of a value of a layout's field
+ * @key: the field's key, as lazyfree_write_fields() writes it
+ * @v: the value
+ *
+ * Return: the name ("" for a value a name leaves out), or NULL if the
+ * field has no names for its values.
+ */
+const char *lazyfree_field_value(const char *key, unsigned int v)
+{
+	const struct lazyfree_field *f;
+
+	for (f = lazyfree_fields; f < lazyfree_fields + ARRAY_SIZE(lazyfree_fields); f++)
+		if (!strcmp(key, f->key))
+			return f->names && v < f->nr_names ? f->names[v] : NULL;
+	return NULL;
+}
+
+/* The index of @s in the @n @names, or -1. */
+static int lazyfree_name_index(const char *s, const char * const *names,
+			       unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (*names[i] && !strcmp(s, names[i]))
+			return i;
+	return -1;
+}
+
+/**
+ * lazyfree_parse_fields() - read a layout written by lazyfree_write_fields()
+ * @fields: the fields; changed (split at the ':' and '=')
+ * @l: the layout read
+ * @entry: the entry read
+ *
+ * A field left out takes the value a layout without it has; whether the
+ * layout is one the fixture can build is not checked here.
+ *
+ * Return: false for a key or value that is none, or no entry.
+ */
+bool lazyfree_parse_fields(char *fields, struct lazyfree_layout *l,
 			   enum lazyfree_entry *entry)
 {
-	char again[KUNIT_PARAM_DESC_SIZE];
-	const char *s = name;
-	unsigned int rest;
+	const struct lazyfree_field *f;
+	char *field, *key;
+	bool has_entry = false;
+	unsigned int v;
 	int i;
 
 	memset(l, 0, sizeof(*l));
-	l->wrprotect = UINT_MAX;
-	l->softclean = UINT_MAX;
-	l->young = UINT_MAX;
-	l->at = UINT_MAX;
-	l->source = lazyfree_eat(&s, "faulted_") ? LAZYFREE_FAULTED :
-						    LAZYFREE_HAND_BUILT;
-	if (!lazyfree_eat(&s, "order") || !lazyfree_eat_uint(&s, &l->order) ||
-	    !l->order || l->order >= PMD_ORDER || !lazyfree_eat(&s, "_"))
-		return false;
-	l->nr = 1U << l->order;
-	i = lazyfree_eat_name(&s, lazyfree_kind_names,
-			      ARRAY_SIZE(lazyfree_kind_names));
-	if (i < 0)
-		return false;
-	l->kind = i;
-	if (l->kind != LAZYFREE_IN_TABLE &&
-	    (!lazyfree_eat_field(&s, "_", &l->split) ||
-	     !lazyfree_eat_field(&s, "_", &rest) || !l->split ||
-	     l->split + rest != l->nr))
-		return false;
-	if (lazyfree_eat_field(&s, "_hole_", &l->hole_start) &&
-	    (!lazyfree_eat_field(&s, "_", &l->hole_len) || !l->hole_len ||
-	     l->hole_start + l->hole_len > l->nr))
-		return false;
-	lazyfree_eat_field(&s, "_wrprotect_", &l->wrprotect);
-	lazyfree_eat_field(&s, "_softclean_", &l->softclean);
-	lazyfree_eat_field(&s, "_young_", &l->young);
-	l->vma = max(0, lazyfree_eat_name(&s, lazyfree_vma_names,
-					  ARRAY_SIZE(lazyfree_vma_names)));
-	l->neighbour = max(0, lazyfree_eat_name(&s, lazyfree_neighbour_names,
-						ARRAY_SIZE(lazyfree_neighbour_names)));
-	l->predirty = lazyfree_eat(&s, "_predirty");
-	l->fork = lazyfree_eat(&s, "_forked");
-	l->trigger = max(0, lazyfree_eat_name(&s, lazyfree_trigger_names,
-					      ARRAY_SIZE(lazyfree_trigger_names)));
-	if (l->trigger != LAZYFREE_CLEAN && !lazyfree_eat_field(&s, "_", &l->at))
-		return false;
-	if (!lazyfree_eat(&s, "_"))
-		return false;
-	i = lazyfree_eat_name(&s, lazyfree_entry_names,
-			      ARRAY_SIZE(lazyfree_entry_names));
-	if (i < 0 || *s)
-		return false;
-	*entry = i;
-	if ((l->wrprotect != UINT_MAX && l->wrprotect >= l->nr) ||
-	    (l->softclean != UINT_MAX && l->softclean >= l->nr) ||
-	    (l->young != UINT_MAX && l->young >= l->nr) ||
-	    (l->at != UINT_MAX && l->at >= l->nr))
-		return false;
-	lazyfree_name_entry(l, *entry, again, sizeof(again));
-	return !strcmp(again, name);
+	for (f = lazyfree_fields; f < lazyfree_fields + ARRAY_SIZE(lazyfree_fields); f++)
+		lazyfree_field_set(l, f, f->none);
+	while ((field = strsep(&fields, ":"))) {
+		key = strsep(&field, "=");
+		if (!field)
+			return false;
+		if (!strcmp(key, "entry")) {
+			i = lazyfree_name_index(field, lazyfree_entry_names,
+						ARRAY_SIZE(lazyfree_entry_names));
+			if (i < 0)
+				return false;
+			*entry = i;
+			has_entry = true;
+			continue;
+		}
+		for (f = lazyfree_fields; f < lazyfree_fields + ARRAY_SIZE(lazyfree_fields); f++)
+			if (!strcmp(key, f->key))
+				break;
+		if (f == lazyfree_fields + ARRAY_SIZE(lazyfree_fields))
+			return false;
+		if (f->names) {
+			i = lazyfree_name_index(field, f->names, f->nr_names);
+			if (i < 0)
+				return false;
+			v = i;
+		} else if (kstrtouint(field, 10, &v)) {
+			return false;
+		}
+		lazyfree_field_set(l, f, v);
+	}
+	l->nr = l->order < PMD_ORDER ? 1U << l->order : 0;
+	return has_entry;
 }

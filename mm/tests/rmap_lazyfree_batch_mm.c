@@ -58,10 +58,10 @@ pte_t lazyfree_read_pte(struct mm_struct *mm, unsigned long addr)
 
 /*
  * The user mm every case works in, made once per suite by
- * lazyfree_mm_suite_init().  A new mm per case (kunit_attach_mm()) cost more than the case itself: on UML each mm
- * is a host process, started and killed again, 1.15 ms of the 1.6 ms a
- * random layout took on average (measured with the layouts returning
- * right after mapping their window).
+ * lazyfree_mm_suite_init().  A new mm per case (kunit_attach_mm()) cost
+ * more than the case itself: on UML each mm is a host process, started
+ * and killed again, 1.15 ms of the 1.6 ms a random layout took on average
+ * (measured with the layouts returning right after mapping their window).
  */
 static struct mm_struct *lazyfree_mm;
 
