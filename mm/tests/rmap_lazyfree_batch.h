@@ -240,6 +240,9 @@ struct lazyfree_layout {
  *	reclaim); 0 while the folio is kept
  * @folio_split: LRU reclaim kept the folio and split it, as it must
  *	(lazyfree_expect_folio_split()): its pages are other folios now
+ * @leaked: the kernel under test dropped the folio's last reference
+ *	while the test still counted on one (lazyfree_forget_folio()): the
+ *	folio is never touched again, and left to leak
  * @addr: user address of the folio's first page, in every mm
  * @nr_pages: folio_nr_pages(@folio)
  * @rss_base: MM_ANONPAGES of each mm before the folio was mapped there
@@ -253,7 +256,7 @@ struct lazyfree_layout {
  * @canary_want: per mm, what the canary must hold after the unmap: a copy
  *	of the next page table, taken right before it
  * @neighbour: the folio mapped next to @folio (&enum lazyfree_neighbour),
- *	or NULL; its PTEs are the only references to it
+ *	or NULL; its PTEs and the test hold its references
  * @neighbour_addr: user address of its first page
  * @neighbour_orig: its PTEs as they were right before the unmap under test
  * @young: the PTE (of mm 0) lazyfree_age() leaves young, UINT_MAX for none
@@ -277,6 +280,7 @@ struct lazyfree_fixture {
 	bool isolated;
 	unsigned long reclaimed_pages;
 	bool folio_split;
+	bool leaked;
 	unsigned long addr;
 	unsigned int nr_pages;
 	long rss_base[LAZYFREE_MAX_MMS];
@@ -320,6 +324,7 @@ bool lazyfree_install_table_pair(struct lazyfree_fixture *fx,
 void lazyfree_fill(struct folio *folio, unsigned int first);
 extern const struct mm_walk_ops lazyfree_clean_ops;
 void lazyfree_mmput_action(void *mm);
+void lazyfree_folio_put_action(void *folio);
 void lazyfree_putback_lru_action(void *folio);
 void lazyfree_isolate(struct lazyfree_fixture *fx);
 struct lazyfree_fixture *
@@ -408,8 +413,11 @@ struct lazyfree_expect {
 	bool mlocked;
 };
 
-void lazyfree_repair_folio(struct lazyfree_fixture *fx);
-void lazyfree_forget_folio(struct lazyfree_fixture *fx);
+int lazyfree_repair_folio(struct lazyfree_fixture *fx, unsigned int refs);
+int lazyfree_repair_unmapped_neighbour(struct lazyfree_fixture *fx);
+bool lazyfree_counts_sound(struct lazyfree_fixture *fx, unsigned int refs,
+			   const char *when);
+void lazyfree_forget_folio(struct lazyfree_fixture *fx, const char *when);
 void lazyfree_arm_canaries(struct lazyfree_fixture *fx);
 bool lazyfree_expect_canaries(struct lazyfree_fixture *fx);
 void lazyfree_guard(struct lazyfree_fixture *fx);
@@ -459,7 +467,6 @@ long lazyfree_mthp_splits(unsigned int order);
 unsigned long lazyfree_vm_event(struct kunit *test,
 				enum vm_event_item item);
 unsigned long lazyfree_node_stat(enum node_stat_item item);
-void lazyfree_folio_put_action(void *folio);
 bool lazyfree_hold_folio(struct lazyfree_fixture *fx);
 bool lazyfree_expect_folio_split(struct lazyfree_fixture *fx,
 				 const struct lazyfree_expect *exp);

@@ -343,8 +343,8 @@ void lazyfree_expect_neighbour(struct lazyfree_fixture *fx)
 	lazyfree_expect_neighbour_ptes(fx);
 	KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(folio), nr,
 			    "neighbour's folio_mapcount()");
-	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), nr,
-			    "neighbour's folio_ref_count(): one per PTE");
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), nr + 1,
+			    "neighbour's folio_ref_count(): one per PTE + the test's");
 	KUNIT_EXPECT_TRUE_MSG(test, folio_test_swapbacked(folio),
 			      "neighbour's folio_test_swapbacked()");
 	KUNIT_EXPECT_FALSE_MSG(test, folio_test_dirty(folio),
@@ -472,11 +472,6 @@ unsigned long lazyfree_node_stat(enum node_stat_item item)
 	return sum;
 }
 
-void lazyfree_folio_put_action(void *folio)
-{
-	folio_put(folio);
-}
-
 /*
  * Take the reference under the lock of a present PTE that maps a page of
  * the folio: that mapping holds a reference of its own, so the folio
@@ -498,7 +493,9 @@ static int lazyfree_hold_pte(pte_t *ptep, unsigned long addr,
 	folio = page_folio(pte_page(pte));
 	if (folio != fx->folio || folio_nr_pages(folio) != fx->nr_pages)
 		return 2;
-	folio_get(fx->folio);
+	/* A kernel that dropped too many references may have freed it. */
+	if (folio_ref_count(folio) <= 0 || !folio_try_get(folio))
+		return 3;
 	return 1;
 }
 
@@ -514,12 +511,18 @@ static const struct mm_walk_ops lazyfree_hold_ops = {
  * reference on a folio it gave to reclaim, and one that no PTE maps any
  * more may already be free, whatever reclaim reported (a kernel that
  * unmaps a folio it then keeps frees it when it puts it back on the LRU).
+ * One that PTEs map but that has no reference left was freed under them:
+ * the PTEs are cleared and the folio left alone (lazyfree_forget_folio()).
  * Returns whether the reference was taken; if not, the case fails.
  */
 bool lazyfree_hold_folio(struct lazyfree_fixture *fx)
 {
 	int ret = lazyfree_walk_mms(fx, &lazyfree_hold_ops);
 
+	if (ret == 3) {
+		lazyfree_forget_folio(fx, "while PTEs map it");
+		return false;
+	}
 	KUNIT_EXPECT_GT_MSG(fx->test, ret, 0,
 			    "reclaim kept the folio (returned 0, PGLAZYFREED unchanged), but no PTE maps it any more: it may be free, the test cannot look at it");
 	KUNIT_EXPECT_NE_MSG(fx->test, ret, 2,
@@ -561,13 +564,32 @@ bool lazyfree_expect_folio_split(struct lazyfree_fixture *fx,
 }
 
 /*
- * The end of a case that got this far.  Unless reclaim freed the folio,
- * remove every mapping (munmap in the test's mm, drop the child mm): then
- * the test's own reference must be the only one left, and no mapcount, or
- * the kernel under test leaked one.  Dropping that reference frees the
- * folio.
+ * The neighbour's end, once its mappings are gone: unmapped, and held by
+ * the test's reference alone, which then frees it.
  */
-void lazyfree_release_and_expect(struct lazyfree_fixture *fx)
+static void lazyfree_release_neighbour(struct lazyfree_fixture *fx)
+{
+	struct folio *folio = fx->neighbour;
+	struct kunit *test = fx->test;
+	int ret;
+
+	kunit_remove_action(test, lazyfree_folio_put_action, folio);
+	ret = vm_munmap(fx->neighbour_addr, folio_nr_pages(folio) * PAGE_SIZE);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0, "munmap() of the neighbour's range");
+	lru_add_drain_all();
+	KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(folio), 0,
+			    "neighbour's folio_mapcount() once unmapped");
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), 1,
+			    "neighbour's folio_ref_count() once unmapped: only the test's own reference may be left");
+	ret = lazyfree_repair_unmapped_neighbour(fx);
+	KUNIT_EXPECT_GE_MSG(test, ret, 0,
+			    "the neighbour has no reference left although the test held one: leaving it alone (leaked)");
+	if (ret >= 0)
+		folio_put(folio);
+	fx->neighbour = NULL;
+}
+
+static void lazyfree_release_folio(struct lazyfree_fixture *fx)
 {
 	struct folio *folio = fx->folio;
 	struct kunit *test = fx->test;
@@ -578,9 +600,12 @@ void lazyfree_release_and_expect(struct lazyfree_fixture *fx)
 		lazyfree_folios_freed++;
 		return;
 	}
-	if (fx->folio_split)
+	if (fx->folio_split || fx->leaked)
 		return;
 	if (!fx->isolated && !lazyfree_hold_folio(fx))
+		return;
+	lru_add_drain_all();
+	if (!lazyfree_counts_sound(fx, 1, "before the mms are torn down"))
 		return;
 	ret = vm_munmap(fx->addr, fx->nr_pages * PAGE_SIZE);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "munmap() of the folio's range");
@@ -594,9 +619,33 @@ void lazyfree_release_and_expect(struct lazyfree_fixture *fx)
 			    "folio_mapcount() with every mm gone");
 	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), 1,
 			    "folio_ref_count() with every mm gone: only the test's own reference may be left");
+	if (!released && !lazyfree_counts_sound(fx, 1, "with every mm gone"))
+		return;
 	if (fx->isolated)
 		kunit_release_action(test, lazyfree_putback_lru_action, folio);
 	else
 		kunit_release_action(test, lazyfree_folio_put_action, folio);
 	lazyfree_folios_freed += released;
+}
+
+/*
+ * The end of a case that got this far.  Unless reclaim freed the folio,
+ * remove every mapping (munmap in the test's mm, drop the child mm): then
+ * the test's own reference must be the only one left, and no mapcount, or
+ * the kernel under test leaked one.  Dropping that reference frees the
+ * folio.  Neither the teardown nor that last put is done on the strength
+ * of counts the kernel under test may have broken: they are read and
+ * repaired first (lazyfree_counts_sound()), and a folio that lost its
+ * last reference under the test is leaked rather than touched.  Then the
+ * neighbour, the same way (lazyfree_release_neighbour()).
+ */
+void lazyfree_release_and_expect(struct lazyfree_fixture *fx)
+{
+	lazyfree_release_folio(fx);
+	if (!fx->neighbour)
+		return;
+	if (fx->nr_mms > 1)
+		kunit_release_action(fx->test, lazyfree_mmput_action, fx->mms[1]);
+	fx->nr_mms = 1;
+	lazyfree_release_neighbour(fx);
 }

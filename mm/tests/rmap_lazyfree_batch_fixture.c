@@ -365,7 +365,9 @@ static struct folio *lazyfree_alloc_pair(struct lazyfree_fixture *fx,
 /*
  * Map the neighbour as lazyfree_install_ptes() maps the folio, in the page
  * table that holds the folio's PTEs already.  Its pages count in the mm's
- * RSS base.
+ * RSS base.  The test keeps the allocation's reference until
+ * lazyfree_release_and_expect() has checked the neighbour unmapped (or, in
+ * a case that ends early, until before the munmap of the case's range).
  */
 static void lazyfree_install_neighbour(struct lazyfree_fixture *fx,
 				       struct vm_area_struct *vma)
@@ -373,7 +375,7 @@ static void lazyfree_install_neighbour(struct lazyfree_fixture *fx,
 	struct folio *folio = fx->neighbour;
 	unsigned int nr = folio_nr_pages(folio);
 
-	folio_ref_add(folio, nr - 1);
+	folio_ref_add(folio, nr);
 	folio_add_new_anon_rmap(folio, vma, fx->neighbour_addr, RMAP_EXCLUSIVE);
 	folio_add_lru_vma(folio, vma);
 	walk_page_range(fx->mm, fx->neighbour_addr,
@@ -443,6 +445,9 @@ static void lazyfree_map_folio(struct lazyfree_fixture *fx,
 	if (mapped && fx->neighbour)
 		lazyfree_install_neighbour(fx, vma);
 	mmap_read_unlock(fx->mm);
+	if (mapped && fx->neighbour)
+		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, lazyfree_folio_put_action,
+								fx->neighbour), 0);
 	if (!mapped) {
 		lazyfree_put_unmapped(fx, folio);
 		fx->folio = NULL;
@@ -673,9 +678,21 @@ static void lazyfree_fork(struct lazyfree_fixture *fx)
 			    fx->repaired);
 }
 
+/*
+ * The test's last reference, dropped when a case ends early; one the
+ * kernel under test already dropped is not dropped again.
+ */
+void lazyfree_folio_put_action(void *folio)
+{
+	if (folio_ref_count(folio) > 0)
+		folio_put(folio);
+}
+
+/* As lazyfree_folio_put_action(), for the isolation reference. */
 void lazyfree_putback_lru_action(void *folio)
 {
-	folio_putback_lru(folio);
+	if (folio_ref_count(folio) > 0)
+		folio_putback_lru(folio);
 }
 
 /*
