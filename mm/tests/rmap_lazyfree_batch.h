@@ -337,7 +337,7 @@ void lazyfree_repair_ptes(struct lazyfree_fixture *fx);
 void lazyfree_fault_folio(struct lazyfree_fixture *fx,
 			  const struct lazyfree_layout *layout);
 
-/* ===== Repair, the canary and the model ===== */
+/* ===== The canary and the model ===== */
 
 /*
  * How many differing PTEs or pages one check reports one by one, before a
@@ -413,11 +413,6 @@ struct lazyfree_expect {
 	bool mlocked;
 };
 
-int lazyfree_repair_folio(struct lazyfree_fixture *fx, unsigned int refs);
-int lazyfree_repair_unmapped_neighbour(struct lazyfree_fixture *fx);
-bool lazyfree_counts_sound(struct lazyfree_fixture *fx, unsigned int refs,
-			   const char *when);
-void lazyfree_forget_folio(struct lazyfree_fixture *fx, const char *when);
 void lazyfree_arm_canaries(struct lazyfree_fixture *fx);
 bool lazyfree_expect_canaries(struct lazyfree_fixture *fx);
 void lazyfree_guard(struct lazyfree_fixture *fx);
@@ -447,8 +442,13 @@ bool lazyfree_parse_fields(char *fields, struct lazyfree_layout *l,
 			   enum lazyfree_entry *entry);
 const char *lazyfree_field_value(const char *key, unsigned int v);
 
-/* ===== Checks ===== */
+/* ===== Checks and repair ===== */
 
+int lazyfree_repair_folio(struct lazyfree_fixture *fx, unsigned int refs);
+int lazyfree_repair_unmapped_neighbour(struct lazyfree_fixture *fx);
+bool lazyfree_counts_sound(struct lazyfree_fixture *fx, unsigned int refs,
+			   const char *when);
+void lazyfree_forget_folio(struct lazyfree_fixture *fx, const char *when);
 void lazyfree_snapshot(struct lazyfree_fixture *fx);
 bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
 			  const struct lazyfree_expect *exp);
