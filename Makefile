@@ -1,29 +1,43 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Front door.  `make run` builds a UML kernel with the suite and runs it
-# (`make run ARCH=x86_64`: under QEMU, with real mTHP);
-# `make check` runs the project's own tests; `make check-debug` runs the
-# suite 20 times on a debug kernel (KASAN, lockdep, page poisoning);
-# `make fuzz` checks COUNT random layouts on UML, in chunks;
-# `make bench` measures the loops against a bare kunit.py baseline;
-# `make patches` writes the suite as a kernel patch series (out/series/).
+# Targets:
+#   make run            build a UML kernel with the suite and run it (the
+#                       cached Debian tree, or KERNEL_SRC=your tree)
+#   make check          the project's own tests (its self-test, ~25 min)
+#   make check-debug    the suite 20 times on a debug kernel (KASAN, ...)
+#   make fuzz           COUNT random layouts on UML, in chunks
+#   make bench          the loops measured against a bare kunit.py run
+#   make bisect         GOOD=rev BAD=rev KERNEL_SRC=<git tree>
+#   make install        install the suite into KERNEL_SRC (reversible)
+#   make uninstall      remove exactly what make install added
+#   make get-kernel     download and cache Debian's linux-source
+#   make patches        write the suite as a patch series (out/series/)
+#   make help           this text
 # See README.md.
 #
 # Variables (all optional):
 #   KERNEL_SRC=DIR      your kernel tree (default: Debian's linux-source-7.3,
 #                       downloaded and cached under ~/.cache/lazyfree-kunit)
+#   CARRIED_FIXES=1     also apply patches/*.patch to KERNEL_SRC (left applied)
 #   KERNEL_VERSION=7.3  which Debian linux-source to use without KERNEL_SRC
 #   FILTER=GLOB         kunit.py filter: SUITE or SUITE.CASE, e.g.
-#                       'rmap_lazyfree_batch.try_to_unmap*' (suites: README)
-#   CARRIED_FIXES=1     also apply patches/*.patch to KERNEL_SRC
-#   MUTANT=FILE         run with one tests/mutants/ patch applied (cached tree)
-#   JOBS=N              parallel build jobs
+#                       'rmap_lazyfree_batch.try_to_unmap*'; one that
+#                       matches no case is an error
 #   ARCH=x86_64         make run under QEMU with real mTHP (default: um)
 #   ACCEL=kvm|tcg       ARCH=x86_64: skip the KVM probe
 #   FLAVOUR=debug       make run with kunitconfig.debug too (own build dir)
+#   KCONFIG_ADD="CONFIG_X=y ..."  more Kconfig options for the build
+#   JOBS=N              parallel build jobs
+#   BUILD_DIR=DIR       build here (default: under CACHE_DIR/build/)
+#   CACHE_DIR=DIR       downloads, trees, builds (default ~/.cache/lazyfree-kunit)
+#   KUNIT_JSON=FILE     also write kunit.py's JSON results to FILE
+#   KERNEL_LOG=FILE     also copy the kernel's log to FILE
+#   WERROR=1            also compile the suite alone with W=1 -Werror
 #   REPEAT=N            make run: boot the kernel N times
 #   BOOT_ONLY=1         make run: boot the last build again, build nothing
 #                       (e.g. with another FILTER)
+#   BOOT_TIMEOUT=S      stop a boot after S seconds (default 300)
+#   MUTANT=FILE         run with one tests/mutants/ patch applied (cached tree)
 #   MUTANTS="FILE..."   make run: build these mutants into one kernel, each
 #                       behind lazyfree_mutant=NAME (see scripts/schemata)
 #   KERNEL_ARGS="..."   make run: more kernel parameters, e.g.
@@ -33,9 +47,10 @@
 #                       seed SEED (default 1); FIRST=N: from index N on
 #                       make fuzz: COUNT layouts (default 100000) of seed
 #                       SEED on UML, CHUNK (default 20000) per boot
-#   GOOD=rev BAD=rev    for `make bisect` (KERNEL_SRC must be a git tree)
+#   GOOD=rev BAD=rev    for make bisect (KERNEL_SRC must be a git tree)
 
 export ARCH ACCEL KERNEL_SRC KERNEL_VERSION CARRIED_FIXES MUTANT JOBS CACHE_DIR FLAVOUR REPEAT BOOT_ONLY MUTANTS KERNEL_ARGS SEED COUNT FIRST CHUNK
+export KCONFIG_ADD BUILD_DIR KUNIT_JSON KERNEL_LOG WERROR BOOT_TIMEOUT
 
 .PHONY: run check check-debug fuzz bench bisect install uninstall get-kernel patches help
 
@@ -70,4 +85,4 @@ uninstall:
 	@scripts/install-suite --uninstall "$(KERNEL_SRC)"
 
 help:
-	@sed -n 's/^#\( \|$$\)//p' Makefile
+	@sed -n '3,/^[^#]/s/^#\( \|$$\)//p' Makefile

@@ -20,11 +20,37 @@ KCONFIG_SYMBOL=RMAP_LAZYFREE_BATCH_KUNIT_TEST
 die() { echo "$(basename "$0"): error: $*" >&2; exit 2; }
 say() { echo "$(basename "$0"): $*" >&2; }
 
+# usage: the running script's header comment (its usage and environment),
+# without the SPDX line.
+usage() {
+	awk 'NR == 1 || /SPDX-License-Identifier/ { next } !/^#/ { exit }
+		{ sub(/^# ?/, "") } $0 != "" || shown { shown = 1; print }' "$0"
+}
+
+# Every script answers -h or --help with its header (exit 0) and refuses,
+# in one line (exit 2), an argument that starts with "-" unless it is one
+# of the script's OPTIONS (set before this file is sourced).
+for _arg in "$@"; do
+	case $_arg in
+	-h | --help)
+		usage
+		exit 0
+		;;
+	-*)
+		case " ${OPTIONS:-} " in
+		*" $_arg "*) ;;
+		*) die "unknown option $_arg (see $(basename "$0") --help)" ;;
+		esac
+		;;
+	esac
+done
+unset _arg
+
 # check_tree DIR: one clear line and exit 2 unless DIR is a kernel tree with
 # the code under test.
 check_tree() {
 	local t=$1
-	[ -n "$t" ] || die "no kernel tree given"
+	[ -n "$t" ] || die "no kernel tree given: set KERNEL_SRC=DIR to your kernel tree"
 	[ -d "$t" ] || die "KERNEL_SRC=$t: no such directory"
 	[ -f "$t/Makefile" ] && [ -f "$t/mm/rmap.c" ] && [ -f "$t/mm/Kconfig" ] &&
 		[ -f "$t/mm/Makefile" ] ||
