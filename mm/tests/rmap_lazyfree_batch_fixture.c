@@ -214,7 +214,8 @@ static void lazyfree_install_page(struct mm_walk *walk, struct folio *folio,
 	struct vm_area_struct *vma = walk->vma;
 	pte_t pte = pte_sw_mkyoung(folio_mk_pte(folio, vma->vm_page_prot));
 
-	if (vma->vm_flags & VM_WRITE)
+	/* A read fault in a shared VMA maps it as vm_page_prot says. */
+	if ((vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE)
 		pte = pte_mkwrite(pte_mkdirty(pte), vma);
 	set_ptes(walk->mm, addr, ptep, pte_advance_pfn(pte, i), 1);
 	update_mmu_cache_range(NULL, vma, addr, ptep, 1);
@@ -277,11 +278,16 @@ static bool lazyfree_install_ptes(struct lazyfree_fixture *fx,
 	}
 
 	folio_ref_add(fx->folio, fx->nr_pages - 1);
-	folio_add_new_anon_rmap(fx->folio, vma, fx->addr, RMAP_EXCLUSIVE);
-	folio_add_lru_vma(fx->folio, vma);
+	if (fx->file) {
+		folio_add_file_rmap_ptes(fx->folio, folio_page(fx->folio, 0),
+					 fx->nr_pages, vma);
+	} else {
+		folio_add_new_anon_rmap(fx->folio, vma, fx->addr, RMAP_EXCLUSIVE);
+		folio_add_lru_vma(fx->folio, vma);
+		count_mthp_stat(folio_order(fx->folio), MTHP_STAT_ANON_FAULT_ALLOC);
+	}
 	lazyfree_walk_range(fx, 0, fx->nr_pages, &lazyfree_install_ops);
-	add_mm_counter(fx->mm, MM_ANONPAGES, fx->nr_pages);
-	count_mthp_stat(folio_order(fx->folio), MTHP_STAT_ANON_FAULT_ALLOC);
+	add_mm_counter(fx->mm, fx->rss_member, fx->nr_pages);
 	return true;
 }
 
@@ -362,10 +368,12 @@ static void lazyfree_put_unmapped(struct lazyfree_fixture *fx,
  * folio_add_lru_vma(), dirty young PTEs, MM_ANONPAGES, the mTHP
  * anon_fault_alloc counter.  Page i is filled with lazyfree_pattern(i).
  * With a neighbour, both come from lazyfree_alloc_pair() and the neighbour
- * is mapped the same way after the folio.
+ * is mapped the same way after the folio.  In fx->file's shared VMA, as a
+ * read fault maps a shmem folio: lazyfree_add_to_file(), then the file
+ * rmap and clean PTEs, as vm_page_prot has them.
  */
-static void lazyfree_map_folio(struct lazyfree_fixture *fx,
-			       const struct lazyfree_layout *l)
+void lazyfree_map_folio(struct lazyfree_fixture *fx,
+			const struct lazyfree_layout *l)
 {
 	struct kunit *test = fx->test;
 	unsigned int order = l->order;
@@ -375,7 +383,7 @@ static void lazyfree_map_folio(struct lazyfree_fixture *fx,
 
 	mmap_read_lock(fx->mm);
 	vma = vma_lookup(fx->mm, fx->addr);
-	if (!vma || anon_vma_prepare(vma)) {
+	if (!vma || (!fx->file && anon_vma_prepare(vma))) {
 		mmap_read_unlock(fx->mm);
 		KUNIT_FAIL_AND_ABORT(test, "no anon_vma for %#lx", fx->addr);
 	}
@@ -396,11 +404,13 @@ static void lazyfree_map_folio(struct lazyfree_fixture *fx,
 	}
 	lazyfree_fill(folio, 0);
 	__folio_mark_uptodate(folio);
+	if (LAZYFREE_CAN_SHMEM && fx->file)
+		lazyfree_add_to_file(fx, folio);
 
 	fx->folio = folio;
 	fx->pfn = folio_pfn(folio);
 	lazyfree_folios_made++;
-	fx->rss_base[0] = lazyfree_rss(fx->mm, MM_ANONPAGES);
+	fx->rss_base[0] = lazyfree_rss(fx->mm, fx->rss_member);
 	mapped = lazyfree_install_ptes(fx, vma);
 	if (mapped && fx->neighbour)
 		lazyfree_install_neighbour(fx, vma);
@@ -727,10 +737,6 @@ lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout
 			       layout->source == LAZYFREE_HAND_BUILT &&
 			       2 * layout->nr <= PTRS_PER_PTE),
 			      "a neighbour needs a hand-built folio with room for both in one page table");
-	KUNIT_ASSERT_TRUE_MSG(test, layout->source != LAZYFREE_SHMEM ||
-			      (LAZYFREE_CAN_SHMEM && !layout->fork &&
-			       layout->vma != LAZYFREE_VMA_DROPPABLE),
-			      "a shmem folio needs a kernel that faults them, and no fork or droppable VMA");
 	fx = lazyfree_fixture_alloc(test, layout->nr, &base);
 	fx->addr = lazyfree_folio_addr(base, layout);
 	fx->neighbour_addr = layout->neighbour == LAZYFREE_NEIGHBOUR_AFTER ?
@@ -738,7 +744,7 @@ lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout
 
 	if (LAZYFREE_CAN_FAULT && layout->source == LAZYFREE_FAULTED) {
 		lazyfree_fault_folio(fx, layout);
-	} else if (LAZYFREE_CAN_SHMEM && layout->source == LAZYFREE_SHMEM) {
+	} else if (LAZYFREE_CAN_SHMEM && lazyfree_file_source(layout->source)) {
 		lazyfree_shmem_folio(fx, layout);
 	} else {
 		lazyfree_map_folio(fx, layout);
@@ -763,6 +769,8 @@ lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout
 		lazyfree_split_vma(fx, 0, VM_DROPPABLE);
 	if (layout->fork)
 		lazyfree_fork(fx);
+	if (LAZYFREE_CAN_SHMEM && layout->fork && fx->file)
+		lazyfree_fault_child(fx, layout);
 	lazyfree_isolate(fx);
 	return fx;
 }
