@@ -74,7 +74,7 @@ void lazyfree_suite_exit(struct kunit_suite *suite);
  */
 #define LAZYFREE_CAN_FAULT	IS_ENABLED(CONFIG_RMAP_LAZYFREE_BATCH_FAULT_KUNIT_TEST)
 
-/* Whether the fixture makes shmem folios: rmap_lazyfree_batch_file.c. */
+/* The same for shmem folios: see rmap_lazyfree_batch_file.c. */
 #define LAZYFREE_CAN_SHMEM	IS_ENABLED(CONFIG_RMAP_LAZYFREE_BATCH_SHMEM_KUNIT_TEST)
 
 /* Smallest order the mTHP fault path maps (THP_ORDERS_ALL_ANON). */
@@ -189,24 +189,16 @@ enum lazyfree_trigger {
  * @LAZYFREE_FAULTED: the kernel: a write fault in a VMA of exactly the
  *	folio's size, MADV_FREE, then mremap() to the layout's address
  *	(lazyfree_fault_folio()); only where LAZYFREE_CAN_FAULT
- * @LAZYFREE_SHMEM: a shmem (file) folio, mapped by the fixture as a read
- *	fault in a shared anonymous VMA maps one (lazyfree_shmem_folio());
- *	only where LAZYFREE_CAN_SHMEM.  Not lazyfree: the triggers change
- *	what the folio must become, not what reclaim unmaps
- * @LAZYFREE_FAULTED_SHMEM: the same made by the kernel, moved as
- *	@LAZYFREE_FAULTED is; where both can
+ * @LAZYFREE_SHMEM: a shmem (file) folio the kernel made, moved the same way
+ *	(lazyfree_shmem_folio()); only where LAZYFREE_CAN_SHMEM.  Not
+ *	lazyfree: the triggers change what the folio must become, not what
+ *	reclaim unmaps
  */
 enum lazyfree_source {
 	LAZYFREE_HAND_BUILT,
 	LAZYFREE_FAULTED,
 	LAZYFREE_SHMEM,
-	LAZYFREE_FAULTED_SHMEM,
 };
-
-static inline bool lazyfree_file_source(enum lazyfree_source source)
-{
-	return source == LAZYFREE_SHMEM || source == LAZYFREE_FAULTED_SHMEM;
-}
 
 /**
  * struct lazyfree_layout - a row resolved at one folio order, or a drawn one
@@ -272,8 +264,6 @@ struct lazyfree_layout {
  *	own reference), else NULL
  * @cache_refs: the references the page cache holds on the folio (one per
  *	page for a shmem folio, until the fixture truncates it; 0 for anon)
- * @cached: @folio is in @file's page cache (faulted; a hand-built shmem
- *	folio holds the cache's references but has no entry there)
  * @addr: user address of the folio's first page, in every mm
  * @nr_pages: folio_nr_pages(@folio)
  * @rss_member: the RSS counter the folio's PTEs count in (mm_counter())
@@ -315,7 +305,6 @@ struct lazyfree_fixture {
 	bool leaked;
 	struct file *file;
 	unsigned int cache_refs;
-	bool cached;
 	unsigned long addr;
 	unsigned int nr_pages;
 	int rss_member;
@@ -363,19 +352,11 @@ struct lazyfree_fixture *
 lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout);
 void lazyfree_repair_ptes(struct lazyfree_fixture *fx);
 
-void lazyfree_map_folio(struct lazyfree_fixture *fx,
-			const struct lazyfree_layout *l);
-
-/* Where LAZYFREE_CAN_FAULT only: the kernel makes the folio. */
+/* Where LAZYFREE_CAN_FAULT (SHMEM) only: the kernel makes the folio. */
 void lazyfree_fault_folio(struct lazyfree_fixture *fx,
 			  const struct lazyfree_layout *layout);
-
-/* Where LAZYFREE_CAN_SHMEM only: a shmem folio. */
 void lazyfree_shmem_folio(struct lazyfree_fixture *fx,
 			  const struct lazyfree_layout *layout);
-void lazyfree_add_to_file(struct lazyfree_fixture *fx, struct folio *folio);
-void lazyfree_fault_child(struct lazyfree_fixture *fx,
-			  const struct lazyfree_layout *l);
 
 /* ===== The canary and the model ===== */
 
@@ -492,8 +473,6 @@ void lazyfree_forget_folio(struct lazyfree_fixture *fx, const char *when);
 void lazyfree_snapshot(struct lazyfree_fixture *fx);
 bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
 			  const struct lazyfree_expect *exp);
-void lazyfree_zap_range(struct lazyfree_fixture *fx, struct mm_struct *mm,
-			unsigned int first, unsigned int end);
 void lazyfree_expect_aged(const struct lazyfree_fixture *fx,
 			  const struct lazyfree_layout *l);
 void lazyfree_expect_reads(struct lazyfree_fixture *fx,
@@ -599,7 +578,7 @@ struct lazyfree_row {
 int lazyfree_register_layouts(struct kunit *test,
 			      const struct lazyfree_row *table,
 			      unsigned int nr_rows,
-			      enum lazyfree_entry entry, unsigned int sources);
+			      enum lazyfree_entry entry, bool every_source);
 void lazyfree_run_layout(struct kunit *test,
 			 const struct lazyfree_layout *l,
 			 enum lazyfree_entry entry);

@@ -181,26 +181,23 @@ void lazyfree_expect_aged(const struct lazyfree_fixture *fx,
 	lazyfree_diffs_end(&d, "accessed bits differ");
 }
 
-/*
- * Zap PTEs @first to @end - 1 of @mm (again), VMA by VMA (they may be
- * mlocked, and @mm need not be the thread's own).
- */
-void lazyfree_zap_range(struct lazyfree_fixture *fx, struct mm_struct *mm,
-			unsigned int first, unsigned int end)
+/* Zap PTEs @first to @end - 1 again, VMA by VMA (they may be mlocked). */
+static void lazyfree_zap_range(struct lazyfree_fixture *fx, unsigned int first,
+			       unsigned int end)
 {
 	unsigned long addr = lazyfree_page_addr(fx, first);
 	unsigned long stop = lazyfree_page_addr(fx, end);
 	struct vm_area_struct *vma;
 
-	mmap_read_lock(mm);
+	mmap_read_lock(fx->mm);
 	while (addr < stop) {
-		vma = vma_lookup(mm, addr);
+		vma = vma_lookup(fx->mm, addr);
 		if (!vma)
 			break;
 		zap_vma_range(vma, addr, min(stop, vma->vm_end) - addr);
 		addr = min(stop, vma->vm_end);
 	}
-	mmap_read_unlock(mm);
+	mmap_read_unlock(fx->mm);
 }
 
 /*
@@ -230,7 +227,7 @@ void lazyfree_expect_reads(struct lazyfree_fixture *fx,
 		bool map = i < fx->nr_pages && test_bit(i, mapped);
 
 		if (run != UINT_MAX && (map || i == fx->nr_pages)) {
-			lazyfree_zap_range(fx, fx->mm, run, i);
+			lazyfree_zap_range(fx, run, i);
 			run = UINT_MAX;
 		}
 		if (i == fx->nr_pages || (!map && !unmapped_too))

@@ -222,15 +222,11 @@ static const struct lazyfree_row lazyfree_fidelity_row = {
 	.kind = LAZYFREE_IN_TABLE,
 };
 
-/*
- * fault_fidelity: the in-table layout at every order the fault path maps,
- * anon and shmem.
- */
+/* fault_fidelity: the in-table layout at every order the fault path maps. */
 static int lazyfree_fidelity_params_init(struct kunit *test)
 {
 	return lazyfree_register_layouts(test, &lazyfree_fidelity_row, 1,
-					 LAZYFREE_TRY_TO_UNMAP,
-					 BIT(LAZYFREE_FAULTED) | BIT(LAZYFREE_FAULTED_SHMEM));
+					 LAZYFREE_TRY_TO_UNMAP, false);
 }
 
 static const char * const lazyfree_cut_names[] = {
@@ -284,7 +280,7 @@ static int lazyfree_cut_params_init(struct kunit *test)
 
 /**
  * struct lazyfree_made - what making a fixture changed outside the folio
- * @rss: MM_ANONPAGES (shmem: MM_SHMEMPAGES) of the test's mm
+ * @rss: MM_ANONPAGES of the test's mm
  * @mthp: the mTHP counters of the folio's order (enum mthp_stat_item)
  */
 struct lazyfree_made {
@@ -301,12 +297,10 @@ lazyfree_make(struct kunit *test, const struct lazyfree_layout *l,
 	struct lazyfree_fixture *fx;
 	unsigned int item;
 
-	int member = lazyfree_file_source(l->source) ? MM_SHMEMPAGES : MM_ANONPAGES;
-
-	made->rss = lazyfree_rss(current->mm, member);
+	made->rss = lazyfree_rss(current->mm, MM_ANONPAGES);
 	lazyfree_read_mthp(l->order, before);
 	fx = lazyfree_fixture_create(test, l);
-	made->rss = lazyfree_rss(fx->mm, member) - made->rss;
+	made->rss = lazyfree_rss(fx->mm, MM_ANONPAGES) - made->rss;
 	lazyfree_read_mthp(l->order, made->mthp);
 	for (item = 0; item < __MTHP_STAT_COUNT; item++)
 		made->mthp[item] -= before[item];
@@ -342,16 +336,10 @@ static bool lazyfree_index_matches(const struct lazyfree_fixture *fx)
 	return ok;
 }
 
-/*
- * Per page and per PTE: exclusive flag, own mapcount, PTE bits but the PFN;
- * for shmem also but the soft-dirty bit: mremap() sets it on the PTEs it
- * moves (move_soft_dirty_pte()), where a read fault in place leaves it
- * clear (the anon write fault set it already).
- */
+/* Per page and per PTE: exclusive flag, own mapcount, PTE bits but the PFN. */
 static void lazyfree_expect_same_pages(const struct lazyfree_fixture *hand,
 				       const struct lazyfree_fixture *faulted)
 {
-	u64 moved = hand->file ? pte_val(pte_mksoft_dirty(__pte(0))) : 0;
 	struct lazyfree_diffs d = { .test = hand->test };
 	struct kunit *test = hand->test;
 	unsigned int i;
@@ -362,8 +350,8 @@ static void lazyfree_expect_same_pages(const struct lazyfree_fixture *hand,
 		pte_t hpte = lazyfree_read_pte(hand->mm, lazyfree_page_addr(hand, i));
 		pte_t fpte = lazyfree_read_pte(faulted->mm,
 					       lazyfree_page_addr(faulted, i));
-		u64 diff = (pte_val(hpte) ^
-			    pte_val(lazyfree_pte_with_pfn(fpte, hand->pfn + i))) & ~moved;
+		u64 diff = pte_val(hpte) ^
+			   pte_val(lazyfree_pte_with_pfn(fpte, hand->pfn + i));
 		bool same = !diff &&
 			    PageAnonExclusive(hp) == PageAnonExclusive(fp) &&
 			    atomic_read(&hp->_mapcount) == atomic_read(&fp->_mapcount);
@@ -383,14 +371,12 @@ static void lazyfree_expect_same_pages(const struct lazyfree_fixture *hand,
 /*
  * The hand-built fixture must be the state the kernel makes: for each order
  * the fault path maps, one folio of each kind in the same layout, compared
- * field by field once both are lazyfree (or, shmem, read-faulted) and
- * isolated.
+ * field by field once both are lazyfree and isolated.
  */
 static void fault_fidelity(struct kunit *test)
 {
 	struct lazyfree_made hand_made, faulted_made;
 	struct lazyfree_fixture *hand, *faulted;
-	enum lazyfree_source faulted_source;
 	struct lazyfree_layout l;
 	struct folio *h, *f;
 	unsigned int item;
@@ -398,11 +384,9 @@ static void fault_fidelity(struct kunit *test)
 
 	lazyfree_use_mm(test);
 	l = *(const struct lazyfree_layout *)test->param_value;
-	faulted_source = l.source;
-	l.source = faulted_source == LAZYFREE_FAULTED ? LAZYFREE_HAND_BUILT :
-							LAZYFREE_SHMEM;
+	l.source = LAZYFREE_HAND_BUILT;
 	hand = lazyfree_make(test, &l, &hand_made);
-	l.source = faulted_source;
+	l.source = LAZYFREE_FAULTED;
 	faulted = lazyfree_make(test, &l, &faulted_made);
 	h = hand->folio;
 	f = faulted->folio;
@@ -450,18 +434,15 @@ static void fault_fidelity(struct kunit *test)
 	lazyfree_expect_same(test, "folio->private", (long)h->private,
 			     (long)f->private);
 	lazyfree_expect_same_pages(hand, faulted);
-	lazyfree_expect_same(test, lazyfree_rss_name(hand->rss_member),
-			     hand_made.rss, faulted_made.rss);
+	lazyfree_expect_same(test, "MM_ANONPAGES change", hand_made.rss,
+			     faulted_made.rss);
 	for (item = 0; item < __MTHP_STAT_COUNT; item++) {
 		snprintf(what, sizeof(what), "mTHP counter %u (enum mthp_stat_item) change", item);
 		lazyfree_expect_same(test, what, hand_made.mthp[item],
 				     faulted_made.mthp[item]);
 	}
 
-	/* Each counts the other's pages in its mm's RSS base, or not. */
-	hand->rss_base[0] += faulted->nr_pages;
 	lazyfree_release_and_expect(hand);
-	faulted->rss_base[0] -= hand->nr_pages;
 	lazyfree_release_and_expect(faulted);
 }
 

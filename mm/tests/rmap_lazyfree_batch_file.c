@@ -8,16 +8,11 @@
  * bits of a batch must reach the folio (folio_mark_dirty()), its PTEs
  * count in MM_SHMEMPAGES (MM_FILEPAGES for other files), and the page
  * cache keeps the folio and its data after the unmap.  The scenario
- * table's rows run on such folios too: "shmem_..." layouts, the folio
- * mapped by the fixture as a read fault in a shared anonymous VMA maps one
- * (every arch: try_to_unmap() of a file folio walks the file's i_mmap, not
- * its page cache, so the folio needs its mapping and index, not a cache
- * entry, which UML, without THP, cannot give a large folio), and
- * "faulted_shmem_..." where the kernel makes them (THP on x86_64);
- * lazyfree_model() knows what differs from a lazyfree folio.
+ * table's rows run on such folios as "shmem_..." layouts where the kernel
+ * makes them (LAZYFREE_SHMEM); lazyfree_model() knows what differs.
  *
- * Here: the shared mapping such a folio lives in, the page cache's part in
- * it, and the checks and the teardown only a file folio needs.
+ * Here: the shared mapping such a folio lives in, and the checks and the
+ * teardown that only a folio in a page cache needs.
  */
 
 #include <linux/mman.h>
@@ -110,7 +105,7 @@ void lazyfree_expect_page_cache(const struct lazyfree_fixture *fx)
 	KUNIT_EXPECT_PTR_EQ_MSG(fx->test, folio->mapping, mapping,
 				"folio->mapping: the shmem file's");
 	KUNIT_EXPECT_EQ_MSG(fx->test, folio->index, 0, "folio->index");
-	for (i = 0; fx->cached && i < fx->nr_pages; i++) {
+	for (i = 0; i < fx->nr_pages; i++) {
 		entry = xa_load(&mapping->i_pages, i);
 		if (entry != folio && lazyfree_diff_to_report(&d))
 			KUNIT_FAIL(fx->test,
@@ -122,60 +117,6 @@ void lazyfree_expect_page_cache(const struct lazyfree_fixture *fx)
 }
 
 /*
- * Take a hand-built folio out of its file, as truncation would: detach it
- * and drop the references the page cache would hold.  Only where the
- * folio's mappings cannot free it under the test (none left, or the test
- * holds a reference).
- */
-static void lazyfree_detach(struct lazyfree_fixture *fx)
-{
-	folio_lock(fx->folio);
-	fx->folio->mapping = NULL;
-	folio_unlock(fx->folio);
-	folio_put_refs(fx->folio, fx->cache_refs);
-	fx->cache_refs = 0;
-}
-
-/*
- * A case that ends early: the hand-built folio leaves its file before its
- * mappings go (a folio freed with a mapping is a bad page), unless the
- * kernel under test already dropped references it did not own.
- */
-static void lazyfree_detach_action(void *data)
-{
-	struct lazyfree_fixture *fx = data;
-
-	if (fx->folio && fx->cache_refs && !fx->leaked &&
-	    folio_ref_count(fx->folio) >= (int)fx->cache_refs)
-		lazyfree_detach(fx);
-}
-
-/*
- * Make the hand-built @folio a shmem folio of fx->file at index 0, as
- * shmem_alloc_and_add_folio() makes a new one for a fault: swapbacked, its
- * mapping and index, one reference per page for the page cache, on the LRU,
- * the mTHP shmem_alloc counter; all but the cache entry, which UML cannot
- * give a large folio (no multi-index xarray without THP), and which
- * try_to_unmap() does not look at.  The page cache's references are the
- * fixture's, dropped with the mapping by lazyfree_truncate() or, when a
- * case ends early, by a KUnit action.
- */
-void lazyfree_add_to_file(struct lazyfree_fixture *fx, struct folio *folio)
-{
-	fx->folio = folio;
-	__folio_set_swapbacked(folio);
-	folio->mapping = fx->file->f_mapping;
-	folio->index = 0;
-	folio_ref_add(folio, fx->nr_pages);
-	fx->cache_refs = fx->nr_pages;
-	KUNIT_ASSERT_EQ(fx->test,
-			kunit_add_action_or_reset(fx->test, lazyfree_detach_action, fx),
-			0);
-	folio_add_lru(folio);
-	count_mthp_stat(folio_order(folio), MTHP_STAT_SHMEM_ALLOC);
-}
-
-/*
  * Truncate the file, with no mapping left and the test's reference held:
  * the page cache lets go of the folio and of its references.  Returns
  * whether it did.
@@ -184,72 +125,33 @@ bool lazyfree_truncate(struct lazyfree_fixture *fx)
 {
 	struct folio *folio = fx->folio;
 
-	if (fx->cached) {
-		shmem_truncate_range(file_inode(fx->file), 0, (loff_t)-1);
-		fx->cache_refs = 0;
-	} else {
-		kunit_remove_action(fx->test, lazyfree_detach_action, fx);
-		lazyfree_detach(fx);
-	}
+	shmem_truncate_range(file_inode(fx->file), 0, (loff_t)-1);
+	fx->cache_refs = 0;
 	KUNIT_EXPECT_NULL_MSG(fx->test, folio->mapping,
 			      "folio->mapping after the file was truncated");
 	return !folio->mapping;
 }
 
 /*
- * A shmem folio (&enum lazyfree_source), mapped whole, clean, in writable
- * PTEs, as a read fault in a shared anonymous VMA of the folio's size maps
- * one, and filled by the test without dirtying it, so that a dirty PTE is
- * the only record of a write (as after a program read a file's page in
- * and wrote to it through the mapping).  LAZYFREE_SHMEM: the fixture maps
- * it at fx->addr (lazyfree_map_folio() into the VMA of
- * lazyfree_map_shared()).  LAZYFREE_FAULTED_SHMEM: the kernel makes it
- * where the VMA is aligned to the folio's size, and mremap() moves it to
- * fx->addr, into a page table installed with its canary.
+ * A shmem folio the kernel made (LAZYFREE_SHMEM): a read fault in a shared
+ * anonymous VMA of exactly the folio's size and alignment, so that shmem
+ * allocates a folio of exactly @layout->order and maps it whole, clean,
+ * in writable PTEs; filled by the test without dirtying it, so that a
+ * dirty PTE is the only record of a write (as after a program read a
+ * file's page in and wrote to it through the mapping); then moved to
+ * fx->addr with mremap(), into a page table installed with its canary.
  */
 void lazyfree_shmem_folio(struct lazyfree_fixture *fx,
 			  const struct lazyfree_layout *layout)
 {
-	unsigned long size = PAGE_SIZE << layout->order, from = fx->addr;
+	unsigned long size = PAGE_SIZE << layout->order;
+	unsigned long from = lazyfree_map_alone(fx->test, size);
 
-	fx->rss_member = MM_SHMEMPAGES;
-	if (!LAZYFREE_CAN_FAULT || layout->source == LAZYFREE_SHMEM) {
-		lazyfree_map_shared(fx, from, size);
-		lazyfree_map_folio(fx, layout);
-		return;
-	}
-	from = lazyfree_map_alone(fx->test, size);
 	lazyfree_map_shared(fx, from, size);
+	fx->rss_member = MM_SHMEMPAGES;
 	lazyfree_fault_at(fx, from, layout->order, false);
 	lazyfree_folios_made++;
 	fx->cache_refs = fx->nr_pages;
-	fx->cached = true;
 	lazyfree_expect_shmem_faulted(fx, from);
 	lazyfree_move_faulted(fx, from);
-}
-
-/*
- * Map the shmem folio in the forked child as the child's own accesses
- * would: dup_mmap() copies no PTE of a shared file VMA, so read-fault
- * every page of the layout there, then zap the layout's hole in the child
- * too (the page cache holds those pages, so a fault maps them).
- */
-void lazyfree_fault_child(struct lazyfree_fixture *fx,
-			  const struct lazyfree_layout *l)
-{
-	struct mm_struct *child = fx->mms[1];
-	unsigned int i;
-	int ret = 0;
-
-	mmap_read_lock(child);
-	for (i = 0; i < fx->nr_pages && !ret; i++)
-		if (!lazyfree_in_hole(l, i))
-			ret = fixup_user_fault(child, lazyfree_page_addr(fx, i), 0,
-					       NULL);
-	mmap_read_unlock(child);
-	KUNIT_ASSERT_EQ_MSG(fx->test, ret, 0,
-			    "read fault in the child at PTE %u failed", i - 1);
-	if (l->hole_len)
-		lazyfree_zap_range(fx, child, l->hole_start,
-				   l->hole_start + l->hole_len);
 }

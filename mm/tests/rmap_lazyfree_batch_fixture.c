@@ -214,8 +214,7 @@ static void lazyfree_install_page(struct mm_walk *walk, struct folio *folio,
 	struct vm_area_struct *vma = walk->vma;
 	pte_t pte = pte_sw_mkyoung(folio_mk_pte(folio, vma->vm_page_prot));
 
-	/* A read fault in a shared VMA maps it as vm_page_prot says. */
-	if ((vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE)
+	if (vma->vm_flags & VM_WRITE)
 		pte = pte_mkwrite(pte_mkdirty(pte), vma);
 	set_ptes(walk->mm, addr, ptep, pte_advance_pfn(pte, i), 1);
 	update_mmu_cache_range(NULL, vma, addr, ptep, 1);
@@ -278,16 +277,11 @@ static bool lazyfree_install_ptes(struct lazyfree_fixture *fx,
 	}
 
 	folio_ref_add(fx->folio, fx->nr_pages - 1);
-	if (fx->file) {
-		folio_add_file_rmap_ptes(fx->folio, folio_page(fx->folio, 0),
-					 fx->nr_pages, vma);
-	} else {
-		folio_add_new_anon_rmap(fx->folio, vma, fx->addr, RMAP_EXCLUSIVE);
-		folio_add_lru_vma(fx->folio, vma);
-		count_mthp_stat(folio_order(fx->folio), MTHP_STAT_ANON_FAULT_ALLOC);
-	}
+	folio_add_new_anon_rmap(fx->folio, vma, fx->addr, RMAP_EXCLUSIVE);
+	folio_add_lru_vma(fx->folio, vma);
 	lazyfree_walk_range(fx, 0, fx->nr_pages, &lazyfree_install_ops);
-	add_mm_counter(fx->mm, fx->rss_member, fx->nr_pages);
+	add_mm_counter(fx->mm, MM_ANONPAGES, fx->nr_pages);
+	count_mthp_stat(folio_order(fx->folio), MTHP_STAT_ANON_FAULT_ALLOC);
 	return true;
 }
 
@@ -368,12 +362,10 @@ static void lazyfree_put_unmapped(struct lazyfree_fixture *fx,
  * folio_add_lru_vma(), dirty young PTEs, MM_ANONPAGES, the mTHP
  * anon_fault_alloc counter.  Page i is filled with lazyfree_pattern(i).
  * With a neighbour, both come from lazyfree_alloc_pair() and the neighbour
- * is mapped the same way after the folio.  In fx->file's shared VMA, as a
- * read fault maps a shmem folio: lazyfree_add_to_file(), then the file
- * rmap and clean PTEs, as vm_page_prot has them.
+ * is mapped the same way after the folio.
  */
-void lazyfree_map_folio(struct lazyfree_fixture *fx,
-			const struct lazyfree_layout *l)
+static void lazyfree_map_folio(struct lazyfree_fixture *fx,
+			       const struct lazyfree_layout *l)
 {
 	struct kunit *test = fx->test;
 	unsigned int order = l->order;
@@ -383,7 +375,7 @@ void lazyfree_map_folio(struct lazyfree_fixture *fx,
 
 	mmap_read_lock(fx->mm);
 	vma = vma_lookup(fx->mm, fx->addr);
-	if (!vma || (!fx->file && anon_vma_prepare(vma))) {
+	if (!vma || anon_vma_prepare(vma)) {
 		mmap_read_unlock(fx->mm);
 		KUNIT_FAIL_AND_ABORT(test, "no anon_vma for %#lx", fx->addr);
 	}
@@ -404,13 +396,11 @@ void lazyfree_map_folio(struct lazyfree_fixture *fx,
 	}
 	lazyfree_fill(folio, 0);
 	__folio_mark_uptodate(folio);
-	if (LAZYFREE_CAN_SHMEM && fx->file)
-		lazyfree_add_to_file(fx, folio);
 
 	fx->folio = folio;
 	fx->pfn = folio_pfn(folio);
 	lazyfree_folios_made++;
-	fx->rss_base[0] = lazyfree_rss(fx->mm, fx->rss_member);
+	fx->rss_base[0] = lazyfree_rss(fx->mm, MM_ANONPAGES);
 	mapped = lazyfree_install_ptes(fx, vma);
 	if (mapped && fx->neighbour)
 		lazyfree_install_neighbour(fx, vma);
@@ -737,6 +727,10 @@ lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout
 			       layout->source == LAZYFREE_HAND_BUILT &&
 			       2 * layout->nr <= PTRS_PER_PTE),
 			      "a neighbour needs a hand-built folio with room for both in one page table");
+	KUNIT_ASSERT_TRUE_MSG(test, layout->source != LAZYFREE_SHMEM ||
+			      (LAZYFREE_CAN_SHMEM && !layout->fork &&
+			       layout->vma != LAZYFREE_VMA_DROPPABLE),
+			      "a shmem folio needs a kernel that faults them, and no fork or droppable VMA");
 	fx = lazyfree_fixture_alloc(test, layout->nr, &base);
 	fx->addr = lazyfree_folio_addr(base, layout);
 	fx->neighbour_addr = layout->neighbour == LAZYFREE_NEIGHBOUR_AFTER ?
@@ -744,7 +738,7 @@ lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout
 
 	if (LAZYFREE_CAN_FAULT && layout->source == LAZYFREE_FAULTED) {
 		lazyfree_fault_folio(fx, layout);
-	} else if (LAZYFREE_CAN_SHMEM && lazyfree_file_source(layout->source)) {
+	} else if (LAZYFREE_CAN_SHMEM && layout->source == LAZYFREE_SHMEM) {
 		lazyfree_shmem_folio(fx, layout);
 	} else {
 		lazyfree_map_folio(fx, layout);
@@ -769,8 +763,6 @@ lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout
 		lazyfree_split_vma(fx, 0, VM_DROPPABLE);
 	if (layout->fork)
 		lazyfree_fork(fx);
-	if (LAZYFREE_CAN_SHMEM && layout->fork && fx->file)
-		lazyfree_fault_child(fx, layout);
 	lazyfree_isolate(fx);
 	return fx;
 }

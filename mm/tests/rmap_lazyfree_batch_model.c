@@ -107,7 +107,7 @@ void lazyfree_model(const struct lazyfree_layout *l,
 	memset(exp, 0, sizeof(*exp));
 	exp->mlocked = l->vma == LAZYFREE_VMA_MLOCKED && !l->hole_len &&
 		       l->kind == LAZYFREE_IN_TABLE;
-	if (lazyfree_file_source(l->source)) {
+	if (l->source == LAZYFREE_SHMEM) {
 		lazyfree_mapped_from(l, walk_end, exp->mapped);
 		exp->dirty = redirtied && l->at < walk_end;
 		exp->swapbacked = true;
@@ -198,7 +198,6 @@ static const char * const lazyfree_source_names[] = {
 	[LAZYFREE_HAND_BUILT] = "",
 	[LAZYFREE_FAULTED] = "faulted",
 	[LAZYFREE_SHMEM] = "shmem",
-	[LAZYFREE_FAULTED_SHMEM] = "faulted_shmem",
 };
 
 static const char * const lazyfree_kind_names[] = {

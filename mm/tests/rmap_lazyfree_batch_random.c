@@ -89,14 +89,11 @@ static unsigned int lazyfree_rand_mapped(struct rnd_state *rnd,
 }
 
 /*
- * Draw the layout's shape: source (faulted half the time where the kernel
- * makes folios, shmem a quarter of the time where the fixture makes
- * those), order, kind and split, hole (any start and length that leave a
- * PTE mapped), a write-protected PTE, soft-dirty bits
- * (CONFIG_MEM_SOFT_DIRTY only), the folio's own VMA (in one page table or
- * across a PMD, as the table has it; not droppable for shmem, which
- * MAP_DROPPABLE is not), a neighbour (hand-built, in one page table, plain
- * VMA), predirty (faulted only).
+ * Draw the layout's shape: source, order, kind and split, hole (any start
+ * and length that leave a PTE mapped), a write-protected PTE, soft-dirty
+ * bits (CONFIG_MEM_SOFT_DIRTY only), the folio's own VMA (in one page
+ * table or across a PMD, as the table has it), a neighbour (hand-built, in
+ * one page table, plain VMA), predirty (faulted only).
  */
 static void lazyfree_draw_shape(struct rnd_state *rnd, struct lazyfree_layout *l)
 {
@@ -104,13 +101,10 @@ static void lazyfree_draw_shape(struct rnd_state *rnd, struct lazyfree_layout *l
 
 	memset(l, 0, sizeof(*l));
 	l->source = LAZYFREE_HAND_BUILT;
-	if (LAZYFREE_CAN_FAULT && lazyfree_chance(rnd, 50))
+	if (LAZYFREE_CAN_FAULT && lazyfree_chance(rnd, 50)) {
 		l->source = LAZYFREE_FAULTED;
-	if (LAZYFREE_CAN_SHMEM && lazyfree_chance(rnd, 25))
-		l->source = l->source == LAZYFREE_FAULTED ? LAZYFREE_FAULTED_SHMEM :
-							    LAZYFREE_SHMEM;
-	if (l->source == LAZYFREE_FAULTED)
 		min_order = LAZYFREE_MIN_FAULT_ORDER;
+	}
 	l->order = min_order + lazyfree_rand(rnd, PMD_ORDER - min_order);
 	l->nr = 1U << l->order;
 	l->kind = lazyfree_rand(rnd, LAZYFREE_MLOCKED_VMA_STRADDLE + 1);
@@ -130,8 +124,7 @@ static void lazyfree_draw_shape(struct rnd_state *rnd, struct lazyfree_layout *l
 	l->young = UINT_MAX;
 	if ((l->kind == LAZYFREE_IN_TABLE || l->kind == LAZYFREE_PMD_STRADDLE) &&
 	    lazyfree_chance(rnd, 20))
-		l->vma = lazyfree_chance(rnd, 50) || VM_DROPPABLE == VM_NONE ||
-			 lazyfree_file_source(l->source) ?
+		l->vma = lazyfree_chance(rnd, 50) || VM_DROPPABLE == VM_NONE ?
 			 LAZYFREE_VMA_MLOCKED : LAZYFREE_VMA_DROPPABLE;
 	if (l->kind == LAZYFREE_IN_TABLE && l->source == LAZYFREE_HAND_BUILT &&
 	    l->vma == LAZYFREE_VMA_PLAIN && lazyfree_chance(rnd, 25))
@@ -152,14 +145,11 @@ static const enum lazyfree_entry lazyfree_draw_entries[] = {
 /*
  * Whether a random layout may go through @entry: as lazyfree_row_runs()
  * has it for the table, and reclaim_pages() or LRU reclaim in an mlocked
- * VMA only for a folio that is not pinned (see lazyfree_draw()); a shmem
- * folio through try_to_unmap() only, as the table's.
+ * VMA only for a folio that is not pinned (see lazyfree_draw()).
  */
 static bool lazyfree_random_entry_runs(const struct lazyfree_layout *l,
 				       enum lazyfree_entry entry)
 {
-	if (lazyfree_file_source(l->source))
-		return entry == LAZYFREE_TRY_TO_UNMAP;
 	switch (entry) {
 	case LAZYFREE_RECLAIM_PAGES:
 	case LAZYFREE_LRU:
@@ -179,16 +169,14 @@ static bool lazyfree_random_entry_runs(const struct lazyfree_layout *l,
  * Draw a layout and its entry.  A fork only with a plain VMA, no mlocked
  * part and no neighbour (the child's VMA is not mlocked, and which mm the
  * rmap walk visits first would decide the end state; the neighbour would
- * be shared), not of a hand-built shmem folio (the child faults its PTEs
- * in from the page cache, where only a faulted one is), and only with no
- * trigger or a pin (a write would COW).  A redirtied PTE is not the
- * write-protected one (its write fault would COW).  The entry is one the
- * layout runs through (lazyfree_row_runs()), and not reclaim_pages() or LRU
- * reclaim for a pinned folio in an mlocked VMA: the first attempt mlocks
- * it, and the second would hand reclaim an unevictable folio, which no
- * caller does (shrink_folio_list() BUGs).  A young PTE only with
- * references checked, by folio_referenced() or by LRU reclaim, the entries
- * that look at it.
+ * be shared), and only with no trigger or a pin (a write would COW).  A
+ * redirtied PTE is not the write-protected one (its write fault would
+ * COW).  The entry is one the layout runs through (lazyfree_row_runs()),
+ * and not reclaim_pages() or LRU reclaim for a pinned folio in an mlocked
+ * VMA: the first attempt mlocks it, and the second would hand reclaim an
+ * unevictable folio, which no caller does (shrink_folio_list() BUGs).  A
+ * young PTE only with references checked, by folio_referenced() or by
+ * LRU reclaim, the entries that look at it.
  */
 static void lazyfree_draw(struct rnd_state *rnd, struct lazyfree_random_layout *r)
 {
@@ -197,7 +185,7 @@ static void lazyfree_draw(struct rnd_state *rnd, struct lazyfree_random_layout *
 	unsigned int i, nr_entries = 0;
 
 	lazyfree_draw_shape(rnd, l);
-	l->fork = l->vma == LAZYFREE_VMA_PLAIN && l->source != LAZYFREE_SHMEM &&
+	l->fork = l->vma == LAZYFREE_VMA_PLAIN &&
 		  l->kind != LAZYFREE_MLOCKED_VMA_STRADDLE &&
 		  l->neighbour == LAZYFREE_NEIGHBOUR_NONE &&
 		  lazyfree_chance(rnd, 20);
@@ -240,10 +228,8 @@ static bool lazyfree_random_drawable(const struct lazyfree_random_layout *r)
 	bool writes = l->trigger == LAZYFREE_REDIRTY ||
 		      l->trigger == LAZYFREE_REDIRTY_PIN;
 
-	if (lazyfree_file_source(l->source) &&
-	    (!LAZYFREE_CAN_SHMEM || l->vma == LAZYFREE_VMA_DROPPABLE ||
-	     (l->fork && l->source == LAZYFREE_SHMEM) ||
-	     (l->source == LAZYFREE_FAULTED_SHMEM && !LAZYFREE_CAN_FAULT)))
+	/* Not drawn yet: shmem folios. */
+	if (l->source == LAZYFREE_SHMEM)
 		return false;
 	if ((faulted && !LAZYFREE_CAN_FAULT) || l->order >= PMD_ORDER ||
 	    l->order < (faulted ? LAZYFREE_MIN_FAULT_ORDER : 1) ||
@@ -267,8 +253,7 @@ static bool lazyfree_random_drawable(const struct lazyfree_random_layout *r)
 	if (l->vma == LAZYFREE_VMA_DROPPABLE && VM_DROPPABLE == VM_NONE)
 		return false;
 	if (l->neighbour != LAZYFREE_NEIGHBOUR_NONE &&
-	    (l->kind != LAZYFREE_IN_TABLE || l->source != LAZYFREE_HAND_BUILT ||
-	     l->vma != LAZYFREE_VMA_PLAIN))
+	    (l->kind != LAZYFREE_IN_TABLE || faulted || l->vma != LAZYFREE_VMA_PLAIN))
 		return false;
 	if (l->predirty && !faulted)
 		return false;

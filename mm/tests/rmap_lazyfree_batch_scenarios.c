@@ -435,25 +435,24 @@ static void lazyfree_add_layouts(struct lazyfree_layout *layouts,
 
 /*
  * Whether @source can make @row's layout: predirty needs MADV_FREE of a
- * faulted folio, a neighbour adjacent PFNs; shmem is not droppable, forks
- * only where the child can fault it in, goes through try_to_unmap() only.
+ * faulted folio, a neighbour adjacent PFNs; shmem has no fork rows yet nor
+ * droppable VMAs (MAP_DROPPABLE is private), and runs through
+ * try_to_unmap() only so far.
  */
 static bool lazyfree_source_makes(enum lazyfree_source source,
 				  const struct lazyfree_row *row,
 				  enum lazyfree_entry entry)
 {
-	if ((source == LAZYFREE_FAULTED || source == LAZYFREE_FAULTED_SHMEM) &&
-	    !LAZYFREE_CAN_FAULT)
+	if (source == LAZYFREE_FAULTED && !LAZYFREE_CAN_FAULT)
 		return false;
 	if (row->predirty && source != LAZYFREE_FAULTED)
 		return false;
 	if (row->neighbour != LAZYFREE_NEIGHBOUR_NONE &&
 	    source != LAZYFREE_HAND_BUILT)
 		return false;
-	if (lazyfree_file_source(source))
+	if (source == LAZYFREE_SHMEM)
 		return LAZYFREE_CAN_SHMEM && entry == LAZYFREE_TRY_TO_UNMAP &&
-		       row->vma != LAZYFREE_VMA_DROPPABLE &&
-		       (!row->fork || source == LAZYFREE_FAULTED_SHMEM);
+		       !row->fork && row->vma != LAZYFREE_VMA_DROPPABLE;
 	return true;
 }
 
@@ -462,25 +461,24 @@ static bool lazyfree_source_makes(enum lazyfree_source source,
  * @table that runs through @entry (lazyfree_row_runs(); soft-dirty rows
  * only with CONFIG_MEM_SOFT_DIRTY, droppable ones only where VM_DROPPABLE
  * exists) at every order, made by every source that can
- * (lazyfree_source_makes()) among @sources (a mask of BIT(source)), in
- * the order of &enum lazyfree_source.
+ * (lazyfree_source_makes()): hand-built, faulted, shmem in that order, or
+ * faulted only unless @every_source.
  */
 int lazyfree_register_layouts(struct kunit *test,
 			      const struct lazyfree_row *table,
 			      unsigned int nr_rows,
-			      enum lazyfree_entry entry, unsigned int sources)
+			      enum lazyfree_entry entry, bool every_source)
 {
-	enum lazyfree_source source;
+	enum lazyfree_source source = every_source ? LAZYFREE_HAND_BUILT : LAZYFREE_FAULTED;
+	enum lazyfree_source last = every_source ? LAZYFREE_SHMEM : LAZYFREE_FAULTED;
 	struct lazyfree_layout *layouts;
 	unsigned int i, nr = 0;
 
-	layouts = kunit_kcalloc(test, nr_rows * PMD_ORDER * (LAZYFREE_FAULTED_SHMEM + 1),
-				sizeof(*layouts), GFP_KERNEL);
+	layouts = kunit_kcalloc(test, nr_rows * PMD_ORDER * 3, sizeof(*layouts),
+				GFP_KERNEL);
 	if (!layouts)
 		return -ENOMEM;
-	for (source = 0; source <= LAZYFREE_FAULTED_SHMEM; source++) {
-		if (!(sources & BIT(source)))
-			continue;
+	for (; source <= last; source++) {
 		for (i = 0; i < nr_rows; i++) {
 			const struct lazyfree_row *row = &table[i];
 
@@ -504,35 +502,35 @@ static int lazyfree_unmap_params_init(struct kunit *test)
 {
 	return lazyfree_register_layouts(test, lazyfree_scenarios,
 					 ARRAY_SIZE(lazyfree_scenarios),
-					 LAZYFREE_TRY_TO_UNMAP, ~0U);
+					 LAZYFREE_TRY_TO_UNMAP, true);
 }
 
 static int lazyfree_reclaim_params_init(struct kunit *test)
 {
 	return lazyfree_register_layouts(test, lazyfree_scenarios,
 					 ARRAY_SIZE(lazyfree_scenarios),
-					 LAZYFREE_RECLAIM_PAGES, ~0U);
+					 LAZYFREE_RECLAIM_PAGES, true);
 }
 
 static int lazyfree_pageout_params_init(struct kunit *test)
 {
 	return lazyfree_register_layouts(test, lazyfree_scenarios,
 					 ARRAY_SIZE(lazyfree_scenarios),
-					 LAZYFREE_MADV_PAGEOUT, ~0U);
+					 LAZYFREE_MADV_PAGEOUT, true);
 }
 
 static int lazyfree_referenced_params_init(struct kunit *test)
 {
 	return lazyfree_register_layouts(test, lazyfree_scenarios,
 					 ARRAY_SIZE(lazyfree_scenarios),
-					 LAZYFREE_REFERENCES, ~0U);
+					 LAZYFREE_REFERENCES, true);
 }
 
 static int lazyfree_lru_params_init(struct kunit *test)
 {
 	return lazyfree_register_layouts(test, lazyfree_scenarios,
 					 ARRAY_SIZE(lazyfree_scenarios),
-					 LAZYFREE_LRU, ~0U);
+					 LAZYFREE_LRU, true);
 }
 
 /*
@@ -846,10 +844,9 @@ static bool lazyfree_attempt(struct lazyfree_fixture *fx,
 /*
  * One row of a scenario table at one order: build the layout, redirty or
  * pin where the row says, let reclaim unmap the folio through @entry and
- * compare every PTE, count and flag with lazyfree_model().  A pinned
- * lazyfree folio must come out of the first reclaim untouched and be
- * unmapped by a second one once the reference is gone (a file folio is
- * unmapped by the first).
+ * compare every PTE, count and flag with lazyfree_model().  A pinned folio
+ * must come out of the first reclaim untouched and be unmapped by a second
+ * one once the reference is gone.
  */
 void lazyfree_run_layout(struct kunit *test,
 			 const struct lazyfree_layout *l,
@@ -880,11 +877,13 @@ void lazyfree_run_layout(struct kunit *test,
 		KUNIT_EXPECT_TRUE_MSG(test, kept,
 				      "the pinned folio was not kept: not reclaiming it again");
 		lazyfree_unpin(fx, pinned);
-		if (!kept || fx->file)
+		if (!kept)
 			break;
 		/*
-		 * A second try_to_free_pages() would depend on shrinker state
-		 * (measured: the deferred split shrinker split the folio first).
+		 * A second try_to_free_pages() would depend on where the
+		 * first left the folio and on shrinker state, not on the
+		 * layout (measured on SMP with memcg: the deferred split
+		 * shrinker split a partly mapped folio first).
 		 */
 		if (entry == LAZYFREE_LRU)
 			entry = LAZYFREE_RECLAIM_PAGES;
