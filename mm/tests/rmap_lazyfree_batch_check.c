@@ -143,9 +143,8 @@ bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
 	for (k = 0; k < fx->nr_mms; k++) {
 		for (i = 0; i < fx->nr_pages; i++)
 			lazyfree_check_pte(fx, k, i, test_bit(i, exp->mapped), &d);
-		KUNIT_EXPECT_EQ_MSG(fx->test, lazyfree_rss(fx->mms[k], fx->rss_member),
-				    fx->rss_base[k] + nr_mapped, "%s of mm %u",
-				    lazyfree_rss_name(fx->rss_member), k);
+		KUNIT_EXPECT_EQ_MSG(fx->test, get_mm_counter(fx->mms[k], MM_ANONPAGES),
+				    fx->rss_base[k] + nr_mapped, "MM_ANONPAGES of mm %u", k);
 	}
 	return !lazyfree_diffs_end(&d, "PTEs differ");
 }
@@ -209,9 +208,7 @@ static void lazyfree_zap_range(struct lazyfree_fixture *fx, unsigned int first,
  * x86_64 the read goes through the MMU, so a TLB entry left over from
  * before the unmap shows there as the old data.  Reading a none PTE maps
  * the shared zero page; those PTEs are zapped again, leaving the page
- * tables as reclaim left them.  Not for a file folio: reading there maps
- * the folio again from the page cache, fault-around mapping more than the
- * page read (lazyfree_expect_page_cache() checks the cache instead).
+ * tables as reclaim left them.
  */
 void lazyfree_expect_reads(struct lazyfree_fixture *fx,
 			   const unsigned long *mapped, bool unmapped_too)
@@ -221,8 +218,6 @@ void lazyfree_expect_reads(struct lazyfree_fixture *fx,
 	u8 buf[LAZYFREE_READ_BYTES], want;
 	u8 *at;
 
-	if (fx->file)
-		unmapped_too = false;
 	for (i = 0; i <= fx->nr_pages; i++) {
 		bool map = i < fx->nr_pages && test_bit(i, mapped);
 
@@ -400,10 +395,9 @@ void lazyfree_expect_folio(const struct lazyfree_fixture *fx,
 	KUNIT_EXPECT_EQ_MSG(test, folio_large_mapcount(folio), mappings,
 			    "folio_large_mapcount()");
 	lazyfree_expect_page_mapcounts(fx, exp);
-	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio),
-			    refs + fx->cache_refs + mappings + fx->pins,
-			    "folio_ref_count(): %u held by the test + %u by the page cache + one per mapping + %u pinned",
-			    refs, fx->cache_refs, fx->pins);
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), refs + mappings + fx->pins,
+			    "folio_ref_count(): %u held by the test + one per mapping + %u pinned",
+			    refs, fx->pins);
 	KUNIT_EXPECT_EQ_MSG(test, folio_test_swapbacked(folio), exp->swapbacked,
 			    "folio_test_swapbacked()");
 	KUNIT_EXPECT_EQ_MSG(test, folio_test_dirty(folio), exp->dirty,
@@ -413,8 +407,6 @@ void lazyfree_expect_folio(const struct lazyfree_fixture *fx,
 			    exp->mlocked ? "" : "not ");
 	KUNIT_EXPECT_EQ_MSG(test, folio_test_lru(folio), on_lru,
 			    "folio_test_lru()");
-	if (LAZYFREE_CAN_SHMEM && fx->file)
-		lazyfree_expect_page_cache(fx);
 	lazyfree_expect_data(fx);
 }
 
@@ -458,29 +450,6 @@ unsigned long lazyfree_vm_event(struct kunit *test,
 	count = events[item];
 	kfree(events);
 	return count;
-}
-
-static void lazyfree_fold_local_vmstats(struct work_struct *work)
-{
-	unsigned long flags;
-
-	local_irq_save(flags);
-	cpu_vm_stats_fold(smp_processor_id());
-	local_irq_restore(flags);
-}
-
-/*
- * Fold every CPU's vmstat deltas into the zone and node counters, each on
- * its own CPU with interrupts off (only that CPU writes its deltas).
- * Without memcg, reclaim sizes the LRU lists from the zone counters
- * (lruvec_lru_size()), and on SMP a small folio's pages can hide in the
- * deltas, below the stat threshold: measured, try_to_free_pages() then
- * scanned nothing.
- */
-void lazyfree_fold_vmstats(void)
-{
-	if (IS_ENABLED(CONFIG_SMP))
-		schedule_on_each_cpu(lazyfree_fold_local_vmstats);
 }
 
 /*
@@ -645,16 +614,12 @@ static void lazyfree_release_folio(struct lazyfree_fixture *fx)
 	fx->nr_mms = 1;
 	lru_add_drain_all();
 
-	released = !folio_mapped(folio) &&
-		   folio_ref_count(folio) == 1 + fx->cache_refs;
+	released = !folio_mapped(folio) && folio_ref_count(folio) == 1;
 	KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(folio), 0,
 			    "folio_mapcount() with every mm gone");
-	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), 1 + fx->cache_refs,
-			    "folio_ref_count() with every mm gone: only the test's own reference and the page cache's %u may be left",
-			    fx->cache_refs);
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), 1,
+			    "folio_ref_count() with every mm gone: only the test's own reference may be left");
 	if (!released && !lazyfree_counts_sound(fx, 1, "with every mm gone"))
-		return;
-	if (LAZYFREE_CAN_SHMEM && fx->file && !lazyfree_truncate(fx))
 		return;
 	if (fx->isolated)
 		kunit_release_action(test, lazyfree_putback_lru_action, folio);

@@ -78,7 +78,7 @@ static long lazyfree_mremap(unsigned long from, unsigned long len,
  * A VMA of exactly @size bytes aligned to @size, with no neighbour it could
  * merge with: cut out of a mapping three times as large.
  */
-unsigned long lazyfree_map_alone(struct kunit *test, unsigned long size)
+static unsigned long lazyfree_map_alone(struct kunit *test, unsigned long size)
 {
 	unsigned long uaddr, start;
 
@@ -91,41 +91,40 @@ unsigned long lazyfree_map_alone(struct kunit *test, unsigned long size)
 }
 
 /*
- * Fault a folio of @order alone at @from, the start of a VMA of exactly its
- * size and alignment (lazyfree_map_alone()), so that the fault maps a folio
- * of exactly @order, and fill it.  A private anonymous VMA takes a write
- * fault (alloc_anon_folio(); thp_anon= must enable the size); a shared one
- * (!@write) a read fault, which leaves a shmem folio and its PTEs clean,
- * the PTEs writable (shmem wants no write notification; thp_shmem= must
- * enable the size).
+ * Fault a folio of @order alone: write-fault the first page of a VMA of
+ * exactly its size and alignment (lazyfree_map_alone()), so that
+ * alloc_anon_folio() maps a folio of exactly @order (thp_anon= must enable
+ * that size), and fill it.  Returns the VMA's address.
  */
-void lazyfree_fault_at(struct lazyfree_fixture *fx, unsigned long from,
-		       unsigned int order, bool write)
+static unsigned long lazyfree_fault_alone(struct lazyfree_fixture *fx,
+					  unsigned int order)
 {
+	unsigned long size = PAGE_SIZE << order, from, pfn;
 	struct kunit *test = fx->test;
 	struct folio *folio;
-	unsigned long pfn;
 	long ret;
 	pte_t pte;
 
-	fx->rss_base[0] = lazyfree_rss(fx->mm, fx->rss_member);
+	from = lazyfree_map_alone(test, size);
+	fx->rss_base[0] = get_mm_counter(fx->mm, MM_ANONPAGES);
 	mmap_read_lock(fx->mm);
-	ret = fixup_user_fault(fx->mm, from, write ? FAULT_FLAG_WRITE : 0, NULL);
+	ret = fixup_user_fault(fx->mm, from, FAULT_FLAG_WRITE, NULL);
 	mmap_read_unlock(fx->mm);
-	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "fault at %#lx failed", from);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "write fault at %#lx failed", from);
 	pte = lazyfree_read_pte(fx->mm, from);
 	KUNIT_ASSERT_TRUE_MSG(test, pte_present(pte), "the fault mapped nothing");
 	pfn = pte_pfn(pte);
 	folio = pfn_folio(pfn);
 	KUNIT_ASSERT_EQ_MSG(test, folio_order(folio), order,
-			    "the fault mapped an order-%u folio: is the size enabled by %s?",
-			    folio_order(folio), write ? "thp_anon=" : "thp_shmem=");
+			    "the fault mapped an order-%u folio: is the size enabled by thp_anon=?",
+			    folio_order(folio));
 	KUNIT_ASSERT_EQ_MSG(test, folio_pfn(folio), pfn,
 			    "the fault mapped the folio from its page %lu",
 			    pfn - folio_pfn(folio));
 	fx->folio = folio;
 	fx->pfn = pfn;
 	lazyfree_fill(folio, 0);
+	return from;
 }
 
 /*
@@ -178,7 +177,8 @@ static void lazyfree_madv_free_alone(struct lazyfree_fixture *fx,
  * Move the faulted folio from @from to fx->addr with mremap(), into a page
  * table installed with its canary.
  */
-void lazyfree_move_faulted(struct lazyfree_fixture *fx, unsigned long from)
+static void lazyfree_move_faulted(struct lazyfree_fixture *fx,
+				  unsigned long from)
 {
 	struct kunit *test = fx->test;
 	bool installed;
@@ -210,9 +210,8 @@ void lazyfree_move_faulted(struct lazyfree_fixture *fx, unsigned long from)
 void lazyfree_fault_folio(struct lazyfree_fixture *fx,
 			  const struct lazyfree_layout *layout)
 {
-	unsigned long from = lazyfree_map_alone(fx->test, PAGE_SIZE << layout->order);
+	unsigned long from = lazyfree_fault_alone(fx, layout->order);
 
-	lazyfree_fault_at(fx, from, layout->order, true);
 	lazyfree_folios_made++;
 	lazyfree_madv_free_alone(fx, from, layout->predirty);
 	lazyfree_move_faulted(fx, from);
@@ -297,10 +296,10 @@ lazyfree_make(struct kunit *test, const struct lazyfree_layout *l,
 	struct lazyfree_fixture *fx;
 	unsigned int item;
 
-	made->rss = lazyfree_rss(current->mm, MM_ANONPAGES);
+	made->rss = get_mm_counter(current->mm, MM_ANONPAGES);
 	lazyfree_read_mthp(l->order, before);
 	fx = lazyfree_fixture_create(test, l);
-	made->rss = lazyfree_rss(fx->mm, MM_ANONPAGES) - made->rss;
+	made->rss = get_mm_counter(fx->mm, MM_ANONPAGES) - made->rss;
 	lazyfree_read_mthp(l->order, made->mthp);
 	for (item = 0; item < __MTHP_STAT_COUNT; item++)
 		made->mthp[item] -= before[item];
@@ -554,8 +553,7 @@ static void madv_cut_scenarios(struct kunit *test)
 
 	fx = lazyfree_fixture_alloc(test, 1U << c->order, &fx_base);
 	fx->addr = fx_base;
-	from = lazyfree_map_alone(test, PAGE_SIZE << c->order);
-	lazyfree_fault_at(fx, from, c->order, true);
+	from = lazyfree_fault_alone(fx, c->order);
 	if (c->advice == MADV_PAGEOUT)
 		lazyfree_madv_free_alone(fx, from, false);
 	lazyfree_move_faulted(fx, from);

@@ -18,6 +18,46 @@
 #include "rmap_lazyfree_batch.h"
 
 /*
+ * Folios the fixture allocated, folios that were then freed: by reclaim,
+ * or by the test dropping the last reference once every mapping was gone
+ * (see lazyfree_release_and_expect()), and folios LRU reclaim split as it
+ * must (lazyfree_expect_folio_split()), whose pieces go with the case's mappings.
+ * lazyfree_suite_exit() reports all three; in a passing run the first is
+ * the sum of the others.
+ */
+unsigned int lazyfree_folios_made;
+unsigned int lazyfree_folios_freed;
+unsigned int lazyfree_folios_split;
+
+/**
+ * lazyfree_suite_init() - suite_init of a suite whose cases make folios
+ * @suite: the suite
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int lazyfree_suite_init(struct kunit_suite *suite)
+{
+	lazyfree_folios_made = 0;
+	lazyfree_folios_freed = 0;
+	lazyfree_folios_split = 0;
+	return lazyfree_mm_suite_init(suite);
+}
+
+/**
+ * lazyfree_suite_exit() - suite_exit of a suite whose cases make folios
+ * @suite: the suite
+ *
+ * Says how many folios the suite made and what became of them.
+ */
+void lazyfree_suite_exit(struct kunit_suite *suite)
+{
+	lazyfree_mm_suite_exit(suite);
+	pr_info("%s: %u folios made, %u freed, %u split by the kernel\n",
+		suite->name, lazyfree_folios_made, lazyfree_folios_freed,
+		lazyfree_folios_split);
+}
+
+/*
  * The byte page i of a test folio is filled with; never 0, so that no page
  * is zero-filled (a split may map such a page to the shared zero page).
  */
@@ -400,7 +440,7 @@ static void lazyfree_map_folio(struct lazyfree_fixture *fx,
 	fx->folio = folio;
 	fx->pfn = folio_pfn(folio);
 	lazyfree_folios_made++;
-	fx->rss_base[0] = lazyfree_rss(fx->mm, MM_ANONPAGES);
+	fx->rss_base[0] = get_mm_counter(fx->mm, MM_ANONPAGES);
 	mapped = lazyfree_install_ptes(fx, vma);
 	if (mapped && fx->neighbour)
 		lazyfree_install_neighbour(fx, vma);
@@ -590,11 +630,11 @@ void lazyfree_repair_ptes(struct lazyfree_fixture *fx)
 			   fx->repaired);
 	for (k = 0; k < fx->nr_mms; k++) {
 		delta = fx->rss_base[k] + fx->present[k] -
-			lazyfree_rss(fx->mms[k], fx->rss_member);
+			get_mm_counter(fx->mms[k], MM_ANONPAGES);
 		if (delta) {
-			add_mm_counter(fx->mms[k], fx->rss_member, delta);
-			kunit_info(fx->test, "repaired %s of mm %u by %+ld\n",
-				   lazyfree_rss_name(fx->rss_member), k, delta);
+			add_mm_counter(fx->mms[k], MM_ANONPAGES, delta);
+			kunit_info(fx->test, "repaired MM_ANONPAGES of mm %u by %+ld\n",
+				   k, delta);
 		}
 	}
 }
@@ -687,7 +727,6 @@ lazyfree_fixture_alloc(struct kunit *test, unsigned int nr, unsigned long *base)
 	KUNIT_ASSERT_NOT_NULL(test, fx);
 	fx->test = test;
 	fx->nr_pages = nr;
-	fx->rss_member = MM_ANONPAGES;
 	*base = lazyfree_map_window(test);
 	fx->mm = current->mm;
 	fx->mms[0] = fx->mm;
@@ -696,14 +735,14 @@ lazyfree_fixture_alloc(struct kunit *test, unsigned int nr, unsigned long *base)
 }
 
 /**
- * lazyfree_fixture_create() - map a large folio in a layout
+ * lazyfree_fixture_create() - map a lazyfree large anon folio in a layout
  * @test: the test context
  * @layout: folio order and where its PTEs lie
  *
  * Gives the KUnit thread a user mm, maps a folio of @layout->order there as
  * the mTHP fault path would and makes it lazyfree as MADV_FREE would (or
- * lets the kernel do both and moves the folio into place; or lets it make
- * a shmem folio; see &enum lazyfree_source), zaps the layout's hole, write-protects its PTE,
+ * lets the kernel do both and moves the folio into place, see
+ * &enum lazyfree_source), zaps the layout's hole, write-protects its PTE,
  * clears soft-dirty bits, splits the VMA where the layout says, gives the
  * folio a VMA of its own if it says so (&enum lazyfree_vma), forks if it
  * says so, and finally isolates the folio from the LRU, as
@@ -727,10 +766,6 @@ lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout
 			       layout->source == LAZYFREE_HAND_BUILT &&
 			       2 * layout->nr <= PTRS_PER_PTE),
 			      "a neighbour needs a hand-built folio with room for both in one page table");
-	KUNIT_ASSERT_TRUE_MSG(test, layout->source != LAZYFREE_SHMEM ||
-			      (LAZYFREE_CAN_SHMEM && !layout->fork &&
-			       layout->vma != LAZYFREE_VMA_DROPPABLE),
-			      "a shmem folio needs a kernel that faults them, and no fork or droppable VMA");
 	fx = lazyfree_fixture_alloc(test, layout->nr, &base);
 	fx->addr = lazyfree_folio_addr(base, layout);
 	fx->neighbour_addr = layout->neighbour == LAZYFREE_NEIGHBOUR_AFTER ?
@@ -738,8 +773,6 @@ lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout
 
 	if (LAZYFREE_CAN_FAULT && layout->source == LAZYFREE_FAULTED) {
 		lazyfree_fault_folio(fx, layout);
-	} else if (LAZYFREE_CAN_SHMEM && layout->source == LAZYFREE_SHMEM) {
-		lazyfree_shmem_folio(fx, layout);
 	} else {
 		lazyfree_map_folio(fx, layout);
 		lazyfree_madv_free(fx);

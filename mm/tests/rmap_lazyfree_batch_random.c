@@ -228,9 +228,6 @@ static bool lazyfree_random_drawable(const struct lazyfree_random_layout *r)
 	bool writes = l->trigger == LAZYFREE_REDIRTY ||
 		      l->trigger == LAZYFREE_REDIRTY_PIN;
 
-	/* Not drawn yet: shmem folios. */
-	if (l->source == LAZYFREE_SHMEM)
-		return false;
 	if ((faulted && !LAZYFREE_CAN_FAULT) || l->order >= PMD_ORDER ||
 	    l->order < (faulted ? LAZYFREE_MIN_FAULT_ORDER : 1) ||
 	    l->nr != 1U << l->order)

@@ -434,62 +434,45 @@ static void lazyfree_add_layouts(struct lazyfree_layout *layouts,
 }
 
 /*
- * Whether @source can make @row's layout: predirty needs MADV_FREE of a
- * faulted folio, a neighbour adjacent PFNs; shmem has no fork rows yet nor
- * droppable VMAs (MAP_DROPPABLE is private), and runs through
- * try_to_unmap() only so far.
- */
-static bool lazyfree_source_makes(enum lazyfree_source source,
-				  const struct lazyfree_row *row,
-				  enum lazyfree_entry entry)
-{
-	if (source == LAZYFREE_FAULTED && !LAZYFREE_CAN_FAULT)
-		return false;
-	if (row->predirty && source != LAZYFREE_FAULTED)
-		return false;
-	if (row->neighbour != LAZYFREE_NEIGHBOUR_NONE &&
-	    source != LAZYFREE_HAND_BUILT)
-		return false;
-	if (source == LAZYFREE_SHMEM)
-		return LAZYFREE_CAN_SHMEM && entry == LAZYFREE_TRY_TO_UNMAP &&
-		       !row->fork && row->vma != LAZYFREE_VMA_DROPPABLE;
-	return true;
-}
-
-/*
  * Register the layouts a case runs as its parameter array: every row of
  * @table that runs through @entry (lazyfree_row_runs(); soft-dirty rows
  * only with CONFIG_MEM_SOFT_DIRTY, droppable ones only where VM_DROPPABLE
- * exists) at every order, made by every source that can
- * (lazyfree_source_makes()): hand-built, faulted, shmem in that order, or
- * faulted only unless @every_source.
+ * exists, predirty ones only faulted, those with a neighbour only
+ * hand-built) at every order, hand-built if @hand_built, then faulted where
+ * the kernel can make the folio.
  */
 int lazyfree_register_layouts(struct kunit *test,
 			      const struct lazyfree_row *table,
 			      unsigned int nr_rows,
-			      enum lazyfree_entry entry, bool every_source)
+			      enum lazyfree_entry entry, bool hand_built)
 {
-	enum lazyfree_source source = every_source ? LAZYFREE_HAND_BUILT : LAZYFREE_FAULTED;
-	enum lazyfree_source last = every_source ? LAZYFREE_SHMEM : LAZYFREE_FAULTED;
+	enum lazyfree_source source = hand_built ? LAZYFREE_HAND_BUILT :
+						   LAZYFREE_FAULTED;
 	struct lazyfree_layout *layouts;
 	unsigned int i, nr = 0;
 
-	layouts = kunit_kcalloc(test, nr_rows * PMD_ORDER * 3, sizeof(*layouts),
+	layouts = kunit_kcalloc(test, nr_rows * PMD_ORDER * 2, sizeof(*layouts),
 				GFP_KERNEL);
 	if (!layouts)
 		return -ENOMEM;
-	for (; source <= last; source++) {
+	for (; source <= LAZYFREE_FAULTED; source++) {
+		if (source == LAZYFREE_FAULTED && !LAZYFREE_CAN_FAULT)
+			break;
 		for (i = 0; i < nr_rows; i++) {
 			const struct lazyfree_row *row = &table[i];
 
-			if (!lazyfree_row_runs(row, entry) ||
-			    !lazyfree_source_makes(source, row, entry))
+			if (!lazyfree_row_runs(row, entry))
 				continue;
 			if (row->softclean != LAZYFREE_POS_NONE &&
 			    !IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
 				continue;
 			if (row->vma == LAZYFREE_VMA_DROPPABLE &&
 			    VM_DROPPABLE == VM_NONE)
+				continue;
+			if (row->predirty && source == LAZYFREE_HAND_BUILT)
+				continue;
+			if (row->neighbour != LAZYFREE_NEIGHBOUR_NONE &&
+			    source == LAZYFREE_FAULTED)
 				continue;
 			lazyfree_add_layouts(layouts, &nr, row, source);
 		}
@@ -594,7 +577,6 @@ static void lazyfree_lru_alone(struct lazyfree_fixture *fx)
  */
 static void lazyfree_try_to_free_pages(struct lazyfree_fixture *fx)
 {
-	lazyfree_fold_vmstats();
 	try_to_free_pages(node_zonelist(folio_nid(fx->folio), GFP_HIGHUSER_MOVABLE),
 			  0, GFP_HIGHUSER_MOVABLE, NULL);
 }
@@ -829,7 +811,7 @@ static bool lazyfree_attempt(struct lazyfree_fixture *fx,
 	 * would unmap this way (try_to_unmap() would warn that it is not in
 	 * the swap cache, shrink_folio_list() try to split it).
 	 */
-	if (!fx->file && folio_test_swapbacked(fx->folio)) {
+	if (folio_test_swapbacked(fx->folio)) {
 		KUNIT_FAIL(fx->test,
 			   "the folio is swapbacked before this attempt: an earlier attempt made it so; not unmapping it again");
 		return false;
@@ -879,14 +861,6 @@ void lazyfree_run_layout(struct kunit *test,
 		lazyfree_unpin(fx, pinned);
 		if (!kept)
 			break;
-		/*
-		 * A second try_to_free_pages() would depend on where the
-		 * first left the folio and on shrinker state, not on the
-		 * layout (measured on SMP with memcg: the deferred split
-		 * shrinker split a partly mapped folio first).
-		 */
-		if (entry == LAZYFREE_LRU)
-			entry = LAZYFREE_RECLAIM_PAGES;
 		if (entry == LAZYFREE_RECLAIM_PAGES)
 			lazyfree_isolate(fx);
 		lazyfree_attempt(fx, l, LAZYFREE_CLEAN, entry);
