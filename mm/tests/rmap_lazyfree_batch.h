@@ -53,9 +53,18 @@ pmd_t *lazyfree_pmd_alloc(struct mm_struct *mm, unsigned long addr);
 pte_t *lazyfree_pte_lock(struct mm_struct *mm, unsigned long addr,
 			 bool alloc, spinlock_t **ptl);
 pte_t lazyfree_read_pte(struct mm_struct *mm, unsigned long addr);
+long lazyfree_rss(struct mm_struct *mm, int member);
+const char *lazyfree_rss_name(int member);
 void lazyfree_use_mm(struct kunit *test);
 unsigned long lazyfree_mmap(struct kunit *test, unsigned long size);
 unsigned long lazyfree_map_window(struct kunit *test);
+
+extern unsigned int lazyfree_folios_made;
+extern unsigned int lazyfree_folios_freed;
+extern unsigned int lazyfree_folios_split;
+
+int lazyfree_suite_init(struct kunit_suite *suite);
+void lazyfree_suite_exit(struct kunit_suite *suite);
 
 /* ===== The fixture ===== */
 
@@ -64,6 +73,9 @@ unsigned long lazyfree_map_window(struct kunit *test);
  * test can move them with mremap(): see rmap_lazyfree_batch_fault.c.
  */
 #define LAZYFREE_CAN_FAULT	IS_ENABLED(CONFIG_RMAP_LAZYFREE_BATCH_FAULT_KUNIT_TEST)
+
+/* Whether the fixture makes shmem folios: rmap_lazyfree_batch_file.c. */
+#define LAZYFREE_CAN_SHMEM	IS_ENABLED(CONFIG_RMAP_LAZYFREE_BATCH_SHMEM_KUNIT_TEST)
 
 /* Smallest order the mTHP fault path maps (THP_ORDERS_ALL_ANON). */
 #define LAZYFREE_MIN_FAULT_ORDER	2
@@ -177,11 +189,24 @@ enum lazyfree_trigger {
  * @LAZYFREE_FAULTED: the kernel: a write fault in a VMA of exactly the
  *	folio's size, MADV_FREE, then mremap() to the layout's address
  *	(lazyfree_fault_folio()); only where LAZYFREE_CAN_FAULT
+ * @LAZYFREE_SHMEM: a shmem (file) folio, mapped by the fixture as a read
+ *	fault in a shared anonymous VMA maps one (lazyfree_shmem_folio());
+ *	only where LAZYFREE_CAN_SHMEM.  Not lazyfree: the triggers change
+ *	what the folio must become, not what reclaim unmaps
+ * @LAZYFREE_FAULTED_SHMEM: the same made by the kernel, moved as
+ *	@LAZYFREE_FAULTED is; where both can
  */
 enum lazyfree_source {
 	LAZYFREE_HAND_BUILT,
 	LAZYFREE_FAULTED,
+	LAZYFREE_SHMEM,
+	LAZYFREE_FAULTED_SHMEM,
 };
+
+static inline bool lazyfree_file_source(enum lazyfree_source source)
+{
+	return source == LAZYFREE_SHMEM || source == LAZYFREE_FAULTED_SHMEM;
+}
 
 /**
  * struct lazyfree_layout - a row resolved at one folio order, or a drawn one
@@ -223,7 +248,7 @@ struct lazyfree_layout {
 };
 
 /**
- * struct lazyfree_fixture - a lazyfree large anon folio mapped in a test mm
+ * struct lazyfree_fixture - a large folio (lazyfree anon, or shmem) mapped in a test mm
  * @test: the test that owns the fixture
  * @mm: @mms[0], the mm the fixture builds the folio in
  * @mms: the mms that map the folio: the test's own (current->mm of the
@@ -243,9 +268,16 @@ struct lazyfree_layout {
  * @leaked: the kernel under test dropped the folio's last reference
  *	while the test still counted on one (lazyfree_forget_folio()): the
  *	folio is never touched again, and left to leak
+ * @file: for a shmem folio, the file whose page cache holds it (the test's
+ *	own reference), else NULL
+ * @cache_refs: the references the page cache holds on the folio (one per
+ *	page for a shmem folio, until the fixture truncates it; 0 for anon)
+ * @cached: @folio is in @file's page cache (faulted; a hand-built shmem
+ *	folio holds the cache's references but has no entry there)
  * @addr: user address of the folio's first page, in every mm
  * @nr_pages: folio_nr_pages(@folio)
- * @rss_base: MM_ANONPAGES of each mm before the folio was mapped there
+ * @rss_member: the RSS counter the folio's PTEs count in (mm_counter())
+ * @rss_base: @rss_member of each mm before the folio was mapped there
  * @pins: extra references the case holds (get_user_pages())
  * @repaired: PTEs lazyfree_repair_ptes() pointed back at their own page
  * @present: PTEs lazyfree_repair_ptes() found present, per mm
@@ -281,8 +313,12 @@ struct lazyfree_fixture {
 	unsigned long reclaimed_pages;
 	bool folio_split;
 	bool leaked;
+	struct file *file;
+	unsigned int cache_refs;
+	bool cached;
 	unsigned long addr;
 	unsigned int nr_pages;
+	int rss_member;
 	long rss_base[LAZYFREE_MAX_MMS];
 	unsigned int pins;
 	unsigned int repaired;
@@ -300,12 +336,6 @@ struct lazyfree_fixture {
 	bool failed_before_guard;
 };
 
-extern unsigned int lazyfree_folios_made;
-extern unsigned int lazyfree_folios_freed;
-extern unsigned int lazyfree_folios_split;
-
-int lazyfree_suite_init(struct kunit_suite *suite);
-void lazyfree_suite_exit(struct kunit_suite *suite);
 u8 lazyfree_pattern(unsigned int page);
 bool lazyfree_folio_intact(const struct lazyfree_fixture *fx);
 unsigned long lazyfree_page_addr(const struct lazyfree_fixture *fx,
@@ -333,9 +363,20 @@ struct lazyfree_fixture *
 lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout);
 void lazyfree_repair_ptes(struct lazyfree_fixture *fx);
 
+void lazyfree_map_folio(struct lazyfree_fixture *fx,
+			const struct lazyfree_layout *l);
+
 /* Where LAZYFREE_CAN_FAULT only: the kernel makes the folio. */
 void lazyfree_fault_folio(struct lazyfree_fixture *fx,
 			  const struct lazyfree_layout *layout);
+
+/* Where LAZYFREE_CAN_SHMEM only: a shmem folio. */
+void lazyfree_shmem_folio(struct lazyfree_fixture *fx,
+			  const struct lazyfree_layout *layout);
+void lazyfree_add_to_file(struct lazyfree_fixture *fx, struct folio *folio);
+void lazyfree_remove_from_file(struct lazyfree_fixture *fx);
+void lazyfree_fault_child(struct lazyfree_fixture *fx,
+			  const struct lazyfree_layout *l);
 
 /* ===== The canary and the model ===== */
 
@@ -452,6 +493,8 @@ void lazyfree_forget_folio(struct lazyfree_fixture *fx, const char *when);
 void lazyfree_snapshot(struct lazyfree_fixture *fx);
 bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
 			  const struct lazyfree_expect *exp);
+void lazyfree_zap_range(struct lazyfree_fixture *fx, struct mm_struct *mm,
+			unsigned int first, unsigned int end);
 void lazyfree_expect_aged(const struct lazyfree_fixture *fx,
 			  const struct lazyfree_layout *l);
 void lazyfree_expect_reads(struct lazyfree_fixture *fx,
@@ -471,6 +514,9 @@ bool lazyfree_hold_folio(struct lazyfree_fixture *fx);
 bool lazyfree_expect_folio_split(struct lazyfree_fixture *fx,
 				 const struct lazyfree_expect *exp);
 void lazyfree_release_and_expect(struct lazyfree_fixture *fx);
+void lazyfree_expect_page_cache(const struct lazyfree_fixture *fx);
+bool lazyfree_truncate(struct lazyfree_fixture *fx);
+int lazyfree_store(struct lazyfree_fixture *fx, unsigned int i);
 
 /* ===== Scenarios ===== */
 
@@ -554,7 +600,7 @@ struct lazyfree_row {
 int lazyfree_register_layouts(struct kunit *test,
 			      const struct lazyfree_row *table,
 			      unsigned int nr_rows,
-			      enum lazyfree_entry entry, bool hand_built);
+			      enum lazyfree_entry entry, unsigned int sources);
 void lazyfree_run_layout(struct kunit *test,
 			 const struct lazyfree_layout *l,
 			 enum lazyfree_entry entry);
@@ -566,5 +612,19 @@ void lazyfree_hole_range(enum lazyfree_hole hole, unsigned int nr,
 void lazyfree_resolve(const struct lazyfree_row *row, unsigned int order,
 		      enum lazyfree_source source, struct lazyfree_layout *l);
 const char *lazyfree_entry_case(enum lazyfree_entry entry);
+
+/* ===== Folios the kernel makes ===== */
+
+unsigned long lazyfree_map_alone(struct kunit *test, unsigned long size);
+void lazyfree_fault_at(struct lazyfree_fixture *fx, unsigned long from,
+		       unsigned int order, bool write);
+void lazyfree_move_faulted(struct lazyfree_fixture *fx, unsigned long from);
+
+/* ===== File folios ===== */
+
+void lazyfree_map_shared(struct lazyfree_fixture *fx, unsigned long addr,
+			 unsigned long size);
+void lazyfree_expect_shmem_faulted(struct lazyfree_fixture *fx,
+				   unsigned long from);
 
 #endif /* _MM_TESTS_RMAP_LAZYFREE_BATCH_H */

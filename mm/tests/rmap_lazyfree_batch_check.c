@@ -143,8 +143,9 @@ bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
 	for (k = 0; k < fx->nr_mms; k++) {
 		for (i = 0; i < fx->nr_pages; i++)
 			lazyfree_check_pte(fx, k, i, test_bit(i, exp->mapped), &d);
-		KUNIT_EXPECT_EQ_MSG(fx->test, get_mm_counter(fx->mms[k], MM_ANONPAGES),
-				    fx->rss_base[k] + nr_mapped, "MM_ANONPAGES of mm %u", k);
+		KUNIT_EXPECT_EQ_MSG(fx->test, lazyfree_rss(fx->mms[k], fx->rss_member),
+				    fx->rss_base[k] + nr_mapped, "%s of mm %u",
+				    lazyfree_rss_name(fx->rss_member), k);
 	}
 	return !lazyfree_diffs_end(&d, "PTEs differ");
 }
@@ -180,23 +181,26 @@ void lazyfree_expect_aged(const struct lazyfree_fixture *fx,
 	lazyfree_diffs_end(&d, "accessed bits differ");
 }
 
-/* Zap PTEs @first to @end - 1 again, VMA by VMA (they may be mlocked). */
-static void lazyfree_zap_range(struct lazyfree_fixture *fx, unsigned int first,
-			       unsigned int end)
+/*
+ * Zap PTEs @first to @end - 1 of @mm (again), VMA by VMA (they may be
+ * mlocked, and @mm need not be the thread's own).
+ */
+void lazyfree_zap_range(struct lazyfree_fixture *fx, struct mm_struct *mm,
+			unsigned int first, unsigned int end)
 {
 	unsigned long addr = lazyfree_page_addr(fx, first);
 	unsigned long stop = lazyfree_page_addr(fx, end);
 	struct vm_area_struct *vma;
 
-	mmap_read_lock(fx->mm);
+	mmap_read_lock(mm);
 	while (addr < stop) {
-		vma = vma_lookup(fx->mm, addr);
+		vma = vma_lookup(mm, addr);
 		if (!vma)
 			break;
 		zap_vma_range(vma, addr, min(stop, vma->vm_end) - addr);
 		addr = min(stop, vma->vm_end);
 	}
-	mmap_read_unlock(fx->mm);
+	mmap_read_unlock(mm);
 }
 
 /*
@@ -208,7 +212,9 @@ static void lazyfree_zap_range(struct lazyfree_fixture *fx, unsigned int first,
  * x86_64 the read goes through the MMU, so a TLB entry left over from
  * before the unmap shows there as the old data.  Reading a none PTE maps
  * the shared zero page; those PTEs are zapped again, leaving the page
- * tables as reclaim left them.
+ * tables as reclaim left them.  Not for a file folio: reading there maps
+ * the folio again from the page cache, fault-around mapping more than the
+ * page read (lazyfree_expect_page_cache() checks the cache instead).
  */
 void lazyfree_expect_reads(struct lazyfree_fixture *fx,
 			   const unsigned long *mapped, bool unmapped_too)
@@ -218,11 +224,13 @@ void lazyfree_expect_reads(struct lazyfree_fixture *fx,
 	u8 buf[LAZYFREE_READ_BYTES], want;
 	u8 *at;
 
+	if (fx->file)
+		unmapped_too = false;
 	for (i = 0; i <= fx->nr_pages; i++) {
 		bool map = i < fx->nr_pages && test_bit(i, mapped);
 
 		if (run != UINT_MAX && (map || i == fx->nr_pages)) {
-			lazyfree_zap_range(fx, run, i);
+			lazyfree_zap_range(fx, fx->mm, run, i);
 			run = UINT_MAX;
 		}
 		if (i == fx->nr_pages || (!map && !unmapped_too))
@@ -395,9 +403,10 @@ void lazyfree_expect_folio(const struct lazyfree_fixture *fx,
 	KUNIT_EXPECT_EQ_MSG(test, folio_large_mapcount(folio), mappings,
 			    "folio_large_mapcount()");
 	lazyfree_expect_page_mapcounts(fx, exp);
-	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), refs + mappings + fx->pins,
-			    "folio_ref_count(): %u held by the test + one per mapping + %u pinned",
-			    refs, fx->pins);
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio),
+			    refs + fx->cache_refs + mappings + fx->pins,
+			    "folio_ref_count(): %u held by the test + %u by the page cache + one per mapping + %u pinned",
+			    refs, fx->cache_refs, fx->pins);
 	KUNIT_EXPECT_EQ_MSG(test, folio_test_swapbacked(folio), exp->swapbacked,
 			    "folio_test_swapbacked()");
 	KUNIT_EXPECT_EQ_MSG(test, folio_test_dirty(folio), exp->dirty,
@@ -407,6 +416,8 @@ void lazyfree_expect_folio(const struct lazyfree_fixture *fx,
 			    exp->mlocked ? "" : "not ");
 	KUNIT_EXPECT_EQ_MSG(test, folio_test_lru(folio), on_lru,
 			    "folio_test_lru()");
+	if (LAZYFREE_CAN_SHMEM && fx->file)
+		lazyfree_expect_page_cache(fx);
 	lazyfree_expect_data(fx);
 }
 
@@ -614,12 +625,16 @@ static void lazyfree_release_folio(struct lazyfree_fixture *fx)
 	fx->nr_mms = 1;
 	lru_add_drain_all();
 
-	released = !folio_mapped(folio) && folio_ref_count(folio) == 1;
+	released = !folio_mapped(folio) &&
+		   folio_ref_count(folio) == 1 + fx->cache_refs;
 	KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(folio), 0,
 			    "folio_mapcount() with every mm gone");
-	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), 1,
-			    "folio_ref_count() with every mm gone: only the test's own reference may be left");
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), 1 + fx->cache_refs,
+			    "folio_ref_count() with every mm gone: only the test's own reference and the page cache's %u may be left",
+			    fx->cache_refs);
 	if (!released && !lazyfree_counts_sound(fx, 1, "with every mm gone"))
+		return;
+	if (LAZYFREE_CAN_SHMEM && fx->file && !lazyfree_truncate(fx))
 		return;
 	if (fx->isolated)
 		kunit_release_action(test, lazyfree_putback_lru_action, folio);

@@ -78,7 +78,7 @@ static long lazyfree_mremap(unsigned long from, unsigned long len,
  * A VMA of exactly @size bytes aligned to @size, with no neighbour it could
  * merge with: cut out of a mapping three times as large.
  */
-static unsigned long lazyfree_map_alone(struct kunit *test, unsigned long size)
+unsigned long lazyfree_map_alone(struct kunit *test, unsigned long size)
 {
 	unsigned long uaddr, start;
 
@@ -91,40 +91,41 @@ static unsigned long lazyfree_map_alone(struct kunit *test, unsigned long size)
 }
 
 /*
- * Fault a folio of @order alone: write-fault the first page of a VMA of
- * exactly its size and alignment (lazyfree_map_alone()), so that
- * alloc_anon_folio() maps a folio of exactly @order (thp_anon= must enable
- * that size), and fill it.  Returns the VMA's address.
+ * Fault a folio of @order alone at @from, the start of a VMA of exactly its
+ * size and alignment (lazyfree_map_alone()), so that the fault maps a folio
+ * of exactly @order, and fill it.  A private anonymous VMA takes a write
+ * fault (alloc_anon_folio(); thp_anon= must enable the size); a shared one
+ * (!@write) a read fault, which leaves a shmem folio and its PTEs clean,
+ * the PTEs writable (shmem wants no write notification; thp_shmem= must
+ * enable the size).
  */
-static unsigned long lazyfree_fault_alone(struct lazyfree_fixture *fx,
-					  unsigned int order)
+void lazyfree_fault_at(struct lazyfree_fixture *fx, unsigned long from,
+		       unsigned int order, bool write)
 {
-	unsigned long size = PAGE_SIZE << order, from, pfn;
 	struct kunit *test = fx->test;
 	struct folio *folio;
+	unsigned long pfn;
 	long ret;
 	pte_t pte;
 
-	from = lazyfree_map_alone(test, size);
-	fx->rss_base[0] = get_mm_counter(fx->mm, MM_ANONPAGES);
+	fx->rss_base[0] = lazyfree_rss(fx->mm, fx->rss_member);
 	mmap_read_lock(fx->mm);
-	ret = fixup_user_fault(fx->mm, from, FAULT_FLAG_WRITE, NULL);
+	ret = fixup_user_fault(fx->mm, from, write ? FAULT_FLAG_WRITE : 0, NULL);
 	mmap_read_unlock(fx->mm);
-	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "write fault at %#lx failed", from);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "fault at %#lx failed", from);
 	pte = lazyfree_read_pte(fx->mm, from);
 	KUNIT_ASSERT_TRUE_MSG(test, pte_present(pte), "the fault mapped nothing");
 	pfn = pte_pfn(pte);
 	folio = pfn_folio(pfn);
 	KUNIT_ASSERT_EQ_MSG(test, folio_order(folio), order,
-			    "the fault mapped an order-%u folio: is the size enabled by thp_anon=?",
-			    folio_order(folio));
+			    "the fault mapped an order-%u folio: is the size enabled by %s?",
+			    folio_order(folio), write ? "thp_anon=" : "thp_shmem=");
 	KUNIT_ASSERT_EQ_MSG(test, folio_pfn(folio), pfn,
 			    "the fault mapped the folio from its page %lu",
 			    pfn - folio_pfn(folio));
 	fx->folio = folio;
 	fx->pfn = pfn;
 	lazyfree_fill(folio, 0);
-	return from;
 }
 
 /*
@@ -177,8 +178,7 @@ static void lazyfree_madv_free_alone(struct lazyfree_fixture *fx,
  * Move the faulted folio from @from to fx->addr with mremap(), into a page
  * table installed with its canary.
  */
-static void lazyfree_move_faulted(struct lazyfree_fixture *fx,
-				  unsigned long from)
+void lazyfree_move_faulted(struct lazyfree_fixture *fx, unsigned long from)
 {
 	struct kunit *test = fx->test;
 	bool installed;
@@ -210,8 +210,9 @@ static void lazyfree_move_faulted(struct lazyfree_fixture *fx,
 void lazyfree_fault_folio(struct lazyfree_fixture *fx,
 			  const struct lazyfree_layout *layout)
 {
-	unsigned long from = lazyfree_fault_alone(fx, layout->order);
+	unsigned long from = lazyfree_map_alone(fx->test, PAGE_SIZE << layout->order);
 
+	lazyfree_fault_at(fx, from, layout->order, true);
 	lazyfree_folios_made++;
 	lazyfree_madv_free_alone(fx, from, layout->predirty);
 	lazyfree_move_faulted(fx, from);
@@ -221,11 +222,15 @@ static const struct lazyfree_row lazyfree_fidelity_row = {
 	.kind = LAZYFREE_IN_TABLE,
 };
 
-/* fault_fidelity: the in-table layout at every order the fault path maps. */
+/*
+ * fault_fidelity: the in-table layout at every order the fault path maps,
+ * anon and shmem.
+ */
 static int lazyfree_fidelity_params_init(struct kunit *test)
 {
 	return lazyfree_register_layouts(test, &lazyfree_fidelity_row, 1,
-					 LAZYFREE_TRY_TO_UNMAP, false);
+					 LAZYFREE_TRY_TO_UNMAP,
+					 BIT(LAZYFREE_FAULTED) | BIT(LAZYFREE_FAULTED_SHMEM));
 }
 
 static const char * const lazyfree_cut_names[] = {
@@ -279,7 +284,7 @@ static int lazyfree_cut_params_init(struct kunit *test)
 
 /**
  * struct lazyfree_made - what making a fixture changed outside the folio
- * @rss: MM_ANONPAGES of the test's mm
+ * @rss: MM_ANONPAGES (shmem: MM_SHMEMPAGES) of the test's mm
  * @mthp: the mTHP counters of the folio's order (enum mthp_stat_item)
  */
 struct lazyfree_made {
@@ -296,10 +301,12 @@ lazyfree_make(struct kunit *test, const struct lazyfree_layout *l,
 	struct lazyfree_fixture *fx;
 	unsigned int item;
 
-	made->rss = get_mm_counter(current->mm, MM_ANONPAGES);
+	int member = lazyfree_file_source(l->source) ? MM_SHMEMPAGES : MM_ANONPAGES;
+
+	made->rss = lazyfree_rss(current->mm, member);
 	lazyfree_read_mthp(l->order, before);
 	fx = lazyfree_fixture_create(test, l);
-	made->rss = get_mm_counter(fx->mm, MM_ANONPAGES) - made->rss;
+	made->rss = lazyfree_rss(fx->mm, member) - made->rss;
 	lazyfree_read_mthp(l->order, made->mthp);
 	for (item = 0; item < __MTHP_STAT_COUNT; item++)
 		made->mthp[item] -= before[item];
@@ -335,10 +342,16 @@ static bool lazyfree_index_matches(const struct lazyfree_fixture *fx)
 	return ok;
 }
 
-/* Per page and per PTE: exclusive flag, own mapcount, PTE bits but the PFN. */
+/*
+ * Per page and per PTE: exclusive flag, own mapcount, PTE bits but the PFN;
+ * for shmem also but the soft-dirty bit: mremap() sets it on the PTEs it
+ * moves (move_soft_dirty_pte()), where a read fault in place leaves it
+ * clear (the anon write fault set it already).
+ */
 static void lazyfree_expect_same_pages(const struct lazyfree_fixture *hand,
 				       const struct lazyfree_fixture *faulted)
 {
+	u64 moved = hand->file ? pte_val(pte_mksoft_dirty(__pte(0))) : 0;
 	struct lazyfree_diffs d = { .test = hand->test };
 	struct kunit *test = hand->test;
 	unsigned int i;
@@ -349,8 +362,8 @@ static void lazyfree_expect_same_pages(const struct lazyfree_fixture *hand,
 		pte_t hpte = lazyfree_read_pte(hand->mm, lazyfree_page_addr(hand, i));
 		pte_t fpte = lazyfree_read_pte(faulted->mm,
 					       lazyfree_page_addr(faulted, i));
-		u64 diff = pte_val(hpte) ^
-			   pte_val(lazyfree_pte_with_pfn(fpte, hand->pfn + i));
+		u64 diff = (pte_val(hpte) ^
+			    pte_val(lazyfree_pte_with_pfn(fpte, hand->pfn + i))) & ~moved;
 		bool same = !diff &&
 			    PageAnonExclusive(hp) == PageAnonExclusive(fp) &&
 			    atomic_read(&hp->_mapcount) == atomic_read(&fp->_mapcount);
@@ -370,12 +383,14 @@ static void lazyfree_expect_same_pages(const struct lazyfree_fixture *hand,
 /*
  * The hand-built fixture must be the state the kernel makes: for each order
  * the fault path maps, one folio of each kind in the same layout, compared
- * field by field once both are lazyfree and isolated.
+ * field by field once both are lazyfree (or, shmem, read-faulted) and
+ * isolated.
  */
 static void fault_fidelity(struct kunit *test)
 {
 	struct lazyfree_made hand_made, faulted_made;
 	struct lazyfree_fixture *hand, *faulted;
+	enum lazyfree_source faulted_source;
 	struct lazyfree_layout l;
 	struct folio *h, *f;
 	unsigned int item;
@@ -383,9 +398,11 @@ static void fault_fidelity(struct kunit *test)
 
 	lazyfree_use_mm(test);
 	l = *(const struct lazyfree_layout *)test->param_value;
-	l.source = LAZYFREE_HAND_BUILT;
+	faulted_source = l.source;
+	l.source = faulted_source == LAZYFREE_FAULTED ? LAZYFREE_HAND_BUILT :
+							LAZYFREE_SHMEM;
 	hand = lazyfree_make(test, &l, &hand_made);
-	l.source = LAZYFREE_FAULTED;
+	l.source = faulted_source;
 	faulted = lazyfree_make(test, &l, &faulted_made);
 	h = hand->folio;
 	f = faulted->folio;
@@ -433,15 +450,18 @@ static void fault_fidelity(struct kunit *test)
 	lazyfree_expect_same(test, "folio->private", (long)h->private,
 			     (long)f->private);
 	lazyfree_expect_same_pages(hand, faulted);
-	lazyfree_expect_same(test, "MM_ANONPAGES change", hand_made.rss,
-			     faulted_made.rss);
+	lazyfree_expect_same(test, lazyfree_rss_name(hand->rss_member),
+			     hand_made.rss, faulted_made.rss);
 	for (item = 0; item < __MTHP_STAT_COUNT; item++) {
 		snprintf(what, sizeof(what), "mTHP counter %u (enum mthp_stat_item) change", item);
 		lazyfree_expect_same(test, what, hand_made.mthp[item],
 				     faulted_made.mthp[item]);
 	}
 
+	/* Each counts the other's pages in its mm's RSS base, or not. */
+	hand->rss_base[0] += faulted->nr_pages;
 	lazyfree_release_and_expect(hand);
+	faulted->rss_base[0] -= hand->nr_pages;
 	lazyfree_release_and_expect(faulted);
 }
 
@@ -553,7 +573,8 @@ static void madv_cut_scenarios(struct kunit *test)
 
 	fx = lazyfree_fixture_alloc(test, 1U << c->order, &fx_base);
 	fx->addr = fx_base;
-	from = lazyfree_fault_alone(fx, c->order);
+	from = lazyfree_map_alone(test, PAGE_SIZE << c->order);
+	lazyfree_fault_at(fx, from, c->order, true);
 	if (c->advice == MADV_PAGEOUT)
 		lazyfree_madv_free_alone(fx, from, false);
 	lazyfree_move_faulted(fx, from);

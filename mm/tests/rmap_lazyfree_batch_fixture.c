@@ -18,46 +18,6 @@
 #include "rmap_lazyfree_batch.h"
 
 /*
- * Folios the fixture allocated, folios that were then freed: by reclaim,
- * or by the test dropping the last reference once every mapping was gone
- * (see lazyfree_release_and_expect()), and folios LRU reclaim split as it
- * must (lazyfree_expect_folio_split()), whose pieces go with the case's mappings.
- * lazyfree_suite_exit() reports all three; in a passing run the first is
- * the sum of the others.
- */
-unsigned int lazyfree_folios_made;
-unsigned int lazyfree_folios_freed;
-unsigned int lazyfree_folios_split;
-
-/**
- * lazyfree_suite_init() - suite_init of a suite whose cases make folios
- * @suite: the suite
- *
- * Return: 0, or -ENOMEM.
- */
-int lazyfree_suite_init(struct kunit_suite *suite)
-{
-	lazyfree_folios_made = 0;
-	lazyfree_folios_freed = 0;
-	lazyfree_folios_split = 0;
-	return lazyfree_mm_suite_init(suite);
-}
-
-/**
- * lazyfree_suite_exit() - suite_exit of a suite whose cases make folios
- * @suite: the suite
- *
- * Says how many folios the suite made and what became of them.
- */
-void lazyfree_suite_exit(struct kunit_suite *suite)
-{
-	lazyfree_mm_suite_exit(suite);
-	pr_info("%s: %u folios made, %u freed, %u split by the kernel\n",
-		suite->name, lazyfree_folios_made, lazyfree_folios_freed,
-		lazyfree_folios_split);
-}
-
-/*
  * The byte page i of a test folio is filled with; never 0, so that no page
  * is zero-filled (a split may map such a page to the shared zero page).
  */
@@ -254,7 +214,8 @@ static void lazyfree_install_page(struct mm_walk *walk, struct folio *folio,
 	struct vm_area_struct *vma = walk->vma;
 	pte_t pte = pte_sw_mkyoung(folio_mk_pte(folio, vma->vm_page_prot));
 
-	if (vma->vm_flags & VM_WRITE)
+	/* A read fault in a shared VMA maps it as vm_page_prot says. */
+	if ((vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE)
 		pte = pte_mkwrite(pte_mkdirty(pte), vma);
 	set_ptes(walk->mm, addr, ptep, pte_advance_pfn(pte, i), 1);
 	update_mmu_cache_range(NULL, vma, addr, ptep, 1);
@@ -317,11 +278,16 @@ static bool lazyfree_install_ptes(struct lazyfree_fixture *fx,
 	}
 
 	folio_ref_add(fx->folio, fx->nr_pages - 1);
-	folio_add_new_anon_rmap(fx->folio, vma, fx->addr, RMAP_EXCLUSIVE);
-	folio_add_lru_vma(fx->folio, vma);
+	if (fx->file) {
+		folio_add_file_rmap_ptes(fx->folio, folio_page(fx->folio, 0),
+					 fx->nr_pages, vma);
+	} else {
+		folio_add_new_anon_rmap(fx->folio, vma, fx->addr, RMAP_EXCLUSIVE);
+		folio_add_lru_vma(fx->folio, vma);
+		count_mthp_stat(folio_order(fx->folio), MTHP_STAT_ANON_FAULT_ALLOC);
+	}
 	lazyfree_walk_range(fx, 0, fx->nr_pages, &lazyfree_install_ops);
-	add_mm_counter(fx->mm, MM_ANONPAGES, fx->nr_pages);
-	count_mthp_stat(folio_order(fx->folio), MTHP_STAT_ANON_FAULT_ALLOC);
+	add_mm_counter(fx->mm, fx->rss_member, fx->nr_pages);
 	return true;
 }
 
@@ -396,16 +362,16 @@ static void lazyfree_put_unmapped(struct lazyfree_fixture *fx,
 }
 
 /*
- * Allocate the folio and map it at fx->addr the way the mTHP fault path
- * does: anon_vma_prepare(), vma_alloc_folio(order), mem_cgroup_charge(),
- * uptodate, one reference per PTE, folio_add_new_anon_rmap(RMAP_EXCLUSIVE),
- * folio_add_lru_vma(), dirty young PTEs, MM_ANONPAGES, the mTHP
- * anon_fault_alloc counter.  Page i is filled with lazyfree_pattern(i).
- * With a neighbour, both come from lazyfree_alloc_pair() and the neighbour
- * is mapped the same way after the folio.
+ * Allocate the folio and map it at fx->addr as the mTHP fault path does:
+ * anon_vma_prepare(), vma_alloc_folio(order), mem_cgroup_charge(), uptodate,
+ * a reference per PTE, folio_add_new_anon_rmap(RMAP_EXCLUSIVE),
+ * folio_add_lru_vma(), dirty young PTEs, MM_ANONPAGES, the anon_fault_alloc
+ * mTHP counter; page i filled with lazyfree_pattern(i).  A neighbour comes
+ * from lazyfree_alloc_pair(), mapped the same way after the folio.  A shmem
+ * folio (fx->file): lazyfree_add_to_file(), file rmap, clean PTEs.
  */
-static void lazyfree_map_folio(struct lazyfree_fixture *fx,
-			       const struct lazyfree_layout *l)
+void lazyfree_map_folio(struct lazyfree_fixture *fx,
+			const struct lazyfree_layout *l)
 {
 	struct kunit *test = fx->test;
 	unsigned int order = l->order;
@@ -415,7 +381,7 @@ static void lazyfree_map_folio(struct lazyfree_fixture *fx,
 
 	mmap_read_lock(fx->mm);
 	vma = vma_lookup(fx->mm, fx->addr);
-	if (!vma || anon_vma_prepare(vma)) {
+	if (!vma || (!fx->file && anon_vma_prepare(vma))) {
 		mmap_read_unlock(fx->mm);
 		KUNIT_FAIL_AND_ABORT(test, "no anon_vma for %#lx", fx->addr);
 	}
@@ -436,11 +402,13 @@ static void lazyfree_map_folio(struct lazyfree_fixture *fx,
 	}
 	lazyfree_fill(folio, 0);
 	__folio_mark_uptodate(folio);
+	if (LAZYFREE_CAN_SHMEM && fx->file)
+		lazyfree_add_to_file(fx, folio);
 
 	fx->folio = folio;
 	fx->pfn = folio_pfn(folio);
 	lazyfree_folios_made++;
-	fx->rss_base[0] = get_mm_counter(fx->mm, MM_ANONPAGES);
+	fx->rss_base[0] = lazyfree_rss(fx->mm, fx->rss_member);
 	mapped = lazyfree_install_ptes(fx, vma);
 	if (mapped && fx->neighbour)
 		lazyfree_install_neighbour(fx, vma);
@@ -449,6 +417,8 @@ static void lazyfree_map_folio(struct lazyfree_fixture *fx,
 		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, lazyfree_folio_put_action,
 								fx->neighbour), 0);
 	if (!mapped) {
+		if (LAZYFREE_CAN_SHMEM && fx->file)
+			lazyfree_remove_from_file(fx);
 		lazyfree_put_unmapped(fx, folio);
 		fx->folio = NULL;
 		KUNIT_FAIL_AND_ABORT(test, "no page table for %#lx", fx->addr);
@@ -630,11 +600,11 @@ void lazyfree_repair_ptes(struct lazyfree_fixture *fx)
 			   fx->repaired);
 	for (k = 0; k < fx->nr_mms; k++) {
 		delta = fx->rss_base[k] + fx->present[k] -
-			get_mm_counter(fx->mms[k], MM_ANONPAGES);
+			lazyfree_rss(fx->mms[k], fx->rss_member);
 		if (delta) {
-			add_mm_counter(fx->mms[k], MM_ANONPAGES, delta);
-			kunit_info(fx->test, "repaired MM_ANONPAGES of mm %u by %+ld\n",
-				   k, delta);
+			add_mm_counter(fx->mms[k], fx->rss_member, delta);
+			kunit_info(fx->test, "repaired %s of mm %u by %+ld\n",
+				   lazyfree_rss_name(fx->rss_member), k, delta);
 		}
 	}
 }
@@ -727,6 +697,7 @@ lazyfree_fixture_alloc(struct kunit *test, unsigned int nr, unsigned long *base)
 	KUNIT_ASSERT_NOT_NULL(test, fx);
 	fx->test = test;
 	fx->nr_pages = nr;
+	fx->rss_member = MM_ANONPAGES;
 	*base = lazyfree_map_window(test);
 	fx->mm = current->mm;
 	fx->mms[0] = fx->mm;
@@ -735,14 +706,14 @@ lazyfree_fixture_alloc(struct kunit *test, unsigned int nr, unsigned long *base)
 }
 
 /**
- * lazyfree_fixture_create() - map a lazyfree large anon folio in a layout
+ * lazyfree_fixture_create() - map a large folio in a layout
  * @test: the test context
  * @layout: folio order and where its PTEs lie
  *
  * Gives the KUnit thread a user mm, maps a folio of @layout->order there as
  * the mTHP fault path would and makes it lazyfree as MADV_FREE would (or
- * lets the kernel do both and moves the folio into place, see
- * &enum lazyfree_source), zaps the layout's hole, write-protects its PTE,
+ * lets the kernel do both and moves the folio into place; or lets it make
+ * a shmem folio; see &enum lazyfree_source), zaps the layout's hole, write-protects its PTE,
  * clears soft-dirty bits, splits the VMA where the layout says, gives the
  * folio a VMA of its own if it says so (&enum lazyfree_vma), forks if it
  * says so, and finally isolates the folio from the LRU, as
@@ -773,6 +744,8 @@ lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout
 
 	if (LAZYFREE_CAN_FAULT && layout->source == LAZYFREE_FAULTED) {
 		lazyfree_fault_folio(fx, layout);
+	} else if (LAZYFREE_CAN_SHMEM && lazyfree_file_source(layout->source)) {
+		lazyfree_shmem_folio(fx, layout);
 	} else {
 		lazyfree_map_folio(fx, layout);
 		lazyfree_madv_free(fx);
@@ -796,6 +769,8 @@ lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout
 		lazyfree_split_vma(fx, 0, VM_DROPPABLE);
 	if (layout->fork)
 		lazyfree_fork(fx);
+	if (LAZYFREE_CAN_SHMEM && layout->fork && fx->file)
+		lazyfree_fault_child(fx, layout);
 	lazyfree_isolate(fx);
 	return fx;
 }

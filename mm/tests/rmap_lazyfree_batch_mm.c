@@ -42,6 +42,29 @@ pte_t *lazyfree_pte_lock(struct mm_struct *mm, unsigned long addr,
 	return pte_offset_map_lock(mm, pmd, addr, ptl);
 }
 
+/*
+ * An RSS counter of @mm, exact and signed.  get_mm_counter() reads only the
+ * shared part of the per-CPU counter, which on SMP lags by up to a batch per
+ * CPU, and hides a count below zero.
+ */
+long lazyfree_rss(struct mm_struct *mm, int member)
+{
+	return percpu_counter_sum(&mm->rss_stat[member]);
+}
+
+/* The name of RSS counter @member, for reports. */
+const char *lazyfree_rss_name(int member)
+{
+	static const char * const names[NR_MM_COUNTERS] = {
+		[MM_FILEPAGES] = "MM_FILEPAGES",
+		[MM_ANONPAGES] = "MM_ANONPAGES",
+		[MM_SWAPENTS] = "MM_SWAPENTS",
+		[MM_SHMEMPAGES] = "MM_SHMEMPAGES",
+	};
+
+	return names[member];
+}
+
 /* Read the PTE at @addr; pte_none() if there is no page table. */
 pte_t lazyfree_read_pte(struct mm_struct *mm, unsigned long addr)
 {
@@ -166,6 +189,46 @@ void lazyfree_mm_suite_exit(struct kunit_suite *suite)
 	lazyfree_mm = NULL;
 	pr_info("%s: suite ran in %lld ms\n", suite->name,
 		ktime_ms_delta(ktime_get(), lazyfree_suite_start));
+}
+
+/*
+ * Folios the fixture allocated, folios that were then freed: by reclaim,
+ * or by the test dropping the last reference once every mapping was gone
+ * (see lazyfree_release_and_expect()), and folios LRU reclaim split as it
+ * must (lazyfree_expect_folio_split()), whose pieces go with the case's mappings.
+ * lazyfree_suite_exit() reports all three; in a passing run the first is
+ * the sum of the others.
+ */
+unsigned int lazyfree_folios_made;
+unsigned int lazyfree_folios_freed;
+unsigned int lazyfree_folios_split;
+
+/**
+ * lazyfree_suite_init() - suite_init of a suite whose cases make folios
+ * @suite: the suite
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int lazyfree_suite_init(struct kunit_suite *suite)
+{
+	lazyfree_folios_made = 0;
+	lazyfree_folios_freed = 0;
+	lazyfree_folios_split = 0;
+	return lazyfree_mm_suite_init(suite);
+}
+
+/**
+ * lazyfree_suite_exit() - suite_exit of a suite whose cases make folios
+ * @suite: the suite
+ *
+ * Says how many folios the suite made and what became of them.
+ */
+void lazyfree_suite_exit(struct kunit_suite *suite)
+{
+	lazyfree_mm_suite_exit(suite);
+	pr_info("%s: %u folios made, %u freed, %u split by the kernel\n",
+		suite->name, lazyfree_folios_made, lazyfree_folios_freed,
+		lazyfree_folios_split);
 }
 
 MODULE_DESCRIPTION("KUnit tests for batched unmap of lazyfree large folios");

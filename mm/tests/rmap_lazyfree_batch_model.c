@@ -79,6 +79,12 @@ static unsigned int lazyfree_batch_start(const struct lazyfree_layout *l,
  * walk; every PTE before that stays unmapped.  The folio becomes dirty if
  * the walk cleared the redirtied PTE, and swapbacked with it unless the
  * VMA is droppable.
+ *
+ * A shmem (file) folio has no restore path: a pin or a redirtied PTE
+ * aborts nothing, so the walk unmaps every PTE up to an mlocked VMA (the
+ * i_mmap tree orders a file's VMAs by offset, as the anon_vma tree does),
+ * and the folio comes out dirty if a cleared PTE was (the read fault left
+ * them clean, so only a redirtied one is); it stays swapbacked.
  */
 void lazyfree_model(const struct lazyfree_layout *l,
 		    const struct lazyfree_fixture *fx,
@@ -98,6 +104,16 @@ void lazyfree_model(const struct lazyfree_layout *l,
 		walk_end = 0;
 	else if (l->kind == LAZYFREE_MLOCKED_VMA_STRADDLE)
 		walk_end = l->split;
+	memset(exp, 0, sizeof(*exp));
+	exp->mlocked = l->vma == LAZYFREE_VMA_MLOCKED && !l->hole_len &&
+		       l->kind == LAZYFREE_IN_TABLE;
+	if (lazyfree_file_source(l->source)) {
+		lazyfree_mapped_from(l, walk_end, exp->mapped);
+		exp->dirty = redirtied && l->at < walk_end;
+		exp->swapbacked = true;
+		return;
+	}
+
 	while (first < l->nr && lazyfree_in_hole(l, first))
 		first++;
 	if (redirtied)
@@ -111,12 +127,9 @@ void lazyfree_model(const struct lazyfree_layout *l,
 	cleared = dirty_batch < walk_end &&
 		  (trigger == LAZYFREE_REDIRTY || dirty_batch == first);
 
-	memset(exp, 0, sizeof(*exp));
 	lazyfree_mapped_from(l, keep_from, exp->mapped);
 	exp->dirty = redirtied && cleared;
 	exp->swapbacked = exp->dirty && !droppable;
-	exp->mlocked = l->vma == LAZYFREE_VMA_MLOCKED && !l->hole_len &&
-		       l->kind == LAZYFREE_IN_TABLE;
 }
 
 /* Whether PTE @i lies in an mlocked VMA. */
@@ -184,6 +197,8 @@ bool lazyfree_model_folio_split(const struct lazyfree_expect *exp,
 static const char * const lazyfree_source_names[] = {
 	[LAZYFREE_HAND_BUILT] = "",
 	[LAZYFREE_FAULTED] = "faulted",
+	[LAZYFREE_SHMEM] = "shmem",
+	[LAZYFREE_FAULTED_SHMEM] = "faulted_shmem",
 };
 
 static const char * const lazyfree_kind_names[] = {

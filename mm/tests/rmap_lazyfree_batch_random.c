@@ -89,11 +89,12 @@ static unsigned int lazyfree_rand_mapped(struct rnd_state *rnd,
 }
 
 /*
- * Draw the layout's shape: source, order, kind and split, hole (any start
- * and length that leave a PTE mapped), a write-protected PTE, soft-dirty
- * bits (CONFIG_MEM_SOFT_DIRTY only), the folio's own VMA (in one page
- * table or across a PMD, as the table has it), a neighbour (hand-built, in
- * one page table, plain VMA), predirty (faulted only).
+ * Draw the layout's shape: source (faulted half the time where the kernel
+ * makes folios), order, kind and split, hole (any start and length that
+ * leave a PTE mapped), a write-protected PTE, soft-dirty bits
+ * (CONFIG_MEM_SOFT_DIRTY only), the folio's own VMA (in one page table or
+ * across a PMD, as the table has it), a neighbour (hand-built, in one page
+ * table, plain VMA), predirty (faulted only).
  */
 static void lazyfree_draw_shape(struct rnd_state *rnd, struct lazyfree_layout *l)
 {
@@ -145,11 +146,14 @@ static const enum lazyfree_entry lazyfree_draw_entries[] = {
 /*
  * Whether a random layout may go through @entry: as lazyfree_row_runs()
  * has it for the table, and reclaim_pages() or LRU reclaim in an mlocked
- * VMA only for a folio that is not pinned (see lazyfree_draw()).
+ * VMA only for a folio that is not pinned (see lazyfree_draw()); a shmem
+ * folio through try_to_unmap() only, as the table's.
  */
 static bool lazyfree_random_entry_runs(const struct lazyfree_layout *l,
 				       enum lazyfree_entry entry)
 {
+	if (lazyfree_file_source(l->source))
+		return entry == LAZYFREE_TRY_TO_UNMAP;
 	switch (entry) {
 	case LAZYFREE_RECLAIM_PAGES:
 	case LAZYFREE_LRU:
@@ -178,7 +182,8 @@ static bool lazyfree_random_entry_runs(const struct lazyfree_layout *l,
  * young PTE only with references checked, by folio_referenced() or by
  * LRU reclaim, the entries that look at it.
  */
-static void lazyfree_draw(struct rnd_state *rnd, struct lazyfree_random_layout *r)
+static void lazyfree_draw_anon(struct rnd_state *rnd,
+			       struct lazyfree_random_layout *r)
 {
 	enum lazyfree_entry entries[ARRAY_SIZE(lazyfree_draw_entries)];
 	struct lazyfree_layout *l = &r->l;
@@ -208,6 +213,52 @@ static void lazyfree_draw(struct rnd_state *rnd, struct lazyfree_random_layout *
 		l->young = lazyfree_rand_mapped(rnd, l);
 }
 
+/**
+ * struct lazyfree_draws - the two PRNG streams of a seed
+ * @anon: draws each layout as an anon one (lazyfree_draw_anon())
+ * @file: one number per layout: whether it becomes a shmem folio
+ *
+ * Two streams, so that drawing file folios left the anon layouts of every
+ * seed as they were before (the mutants they catch, the examples in the
+ * docs).
+ */
+struct lazyfree_draws {
+	struct rnd_state anon;
+	struct rnd_state file;
+};
+
+static void lazyfree_draws_init(struct lazyfree_draws *d, unsigned int seed)
+{
+	prandom_seed_state(&d->anon, seed);
+	prandom_seed_state(&d->file, ((u64)seed << 32) | 0x73686d);
+}
+
+/*
+ * Draw the next layout: an anon one, made a shmem folio (hand-built or
+ * faulted as it was) a quarter of the time where the fixture makes those
+ * and the layout has nothing only anon folios have: not droppable
+ * (MAP_DROPPABLE is private), no neighbour, no predirty (MADV_FREE), no
+ * fork of a hand-built one (the child faults its PTEs in from the page
+ * cache, where only a faulted one is).  A shmem folio goes through
+ * try_to_unmap(), with no young PTE (nothing looks at it there).
+ */
+static void lazyfree_draw(struct lazyfree_draws *d,
+			  struct lazyfree_random_layout *r)
+{
+	struct lazyfree_layout *l = &r->l;
+	bool file = lazyfree_chance(&d->file, 25);
+
+	lazyfree_draw_anon(&d->anon, r);
+	if (!LAZYFREE_CAN_SHMEM || !file || l->vma == LAZYFREE_VMA_DROPPABLE ||
+	    l->neighbour != LAZYFREE_NEIGHBOUR_NONE || l->predirty ||
+	    (l->fork && l->source == LAZYFREE_HAND_BUILT))
+		return;
+	l->source = l->source == LAZYFREE_FAULTED ? LAZYFREE_FAULTED_SHMEM :
+						    LAZYFREE_SHMEM;
+	r->entry = LAZYFREE_TRY_TO_UNMAP;
+	l->young = UINT_MAX;
+}
+
 /* Whether @i is one of @l's PTEs (not UINT_MAX), outside its hole. */
 static bool lazyfree_random_mapped(const struct lazyfree_layout *l,
 				   unsigned int i)
@@ -228,6 +279,11 @@ static bool lazyfree_random_drawable(const struct lazyfree_random_layout *r)
 	bool writes = l->trigger == LAZYFREE_REDIRTY ||
 		      l->trigger == LAZYFREE_REDIRTY_PIN;
 
+	if (lazyfree_file_source(l->source) &&
+	    (!LAZYFREE_CAN_SHMEM || l->vma == LAZYFREE_VMA_DROPPABLE ||
+	     (l->fork && l->source == LAZYFREE_SHMEM) ||
+	     (l->source == LAZYFREE_FAULTED_SHMEM && !LAZYFREE_CAN_FAULT)))
+		return false;
 	if ((faulted && !LAZYFREE_CAN_FAULT) || l->order >= PMD_ORDER ||
 	    l->order < (faulted ? LAZYFREE_MIN_FAULT_ORDER : 1) ||
 	    l->nr != 1U << l->order)
@@ -250,7 +306,8 @@ static bool lazyfree_random_drawable(const struct lazyfree_random_layout *r)
 	if (l->vma == LAZYFREE_VMA_DROPPABLE && VM_DROPPABLE == VM_NONE)
 		return false;
 	if (l->neighbour != LAZYFREE_NEIGHBOUR_NONE &&
-	    (l->kind != LAZYFREE_IN_TABLE || faulted || l->vma != LAZYFREE_VMA_PLAIN))
+	    (l->kind != LAZYFREE_IN_TABLE || l->source != LAZYFREE_HAND_BUILT ||
+	     l->vma != LAZYFREE_VMA_PLAIN))
 		return false;
 	if (l->predirty && !faulted)
 		return false;
@@ -284,12 +341,12 @@ static void lazyfree_random_describe(struct kunit *test, const void *param,
 static void lazyfree_draw_index(struct lazyfree_random_layout *r,
 				unsigned int seed, unsigned int index)
 {
-	struct rnd_state rnd;
+	struct lazyfree_draws d;
 	unsigned int i;
 
-	prandom_seed_state(&rnd, seed);
+	lazyfree_draws_init(&d, seed);
 	for (i = 0; i <= index; i++)
-		lazyfree_draw(&rnd, r);
+		lazyfree_draw(&d, r);
 	r->seed = seed;
 	r->index = index;
 	r->drawable = lazyfree_random_drawable(r);
@@ -347,7 +404,7 @@ static int lazyfree_random_params_init(struct kunit *test)
 	unsigned int i, first = lazyfree_random_first;
 	unsigned int count = min(lazyfree_random_count, UINT_MAX - first);
 	struct lazyfree_random_layout *layouts;
-	struct rnd_state rnd;
+	struct lazyfree_draws d;
 	const char *c;
 	int given;
 
@@ -366,11 +423,11 @@ static int lazyfree_random_params_init(struct kunit *test)
 					    lazyfree_random_describe);
 		return 0;
 	}
-	prandom_seed_state(&rnd, lazyfree_random_seed);
+	lazyfree_draws_init(&d, lazyfree_random_seed);
 	for (i = 0; i < first + count; i++) {
 		struct lazyfree_random_layout *r = &layouts[i < first ? 0 : i - first];
 
-		lazyfree_draw(&rnd, r);
+		lazyfree_draw(&d, r);
 		r->seed = lazyfree_random_seed;
 		r->index = i;
 		r->drawable = lazyfree_random_drawable(r);

@@ -139,7 +139,7 @@ int lazyfree_repair_folio(struct lazyfree_fixture *fx, unsigned int refs)
 	if (folio_ref_count(fx->folio) > 0 && !lazyfree_folio_intact(fx))
 		return 0;
 	return lazyfree_repair_counts(fx, fx->folio, "folio", fx->page_ptes,
-				      fx->present, refs + fx->pins);
+				      fx->present, refs + fx->pins + fx->cache_refs);
 }
 
 /*
@@ -190,7 +190,7 @@ static int lazyfree_forget_pte(pte_t *ptep, unsigned long addr,
 	if (!lazyfree_maps_folio(fx, pte))
 		return 0;
 	ptep_get_and_clear(walk->mm, addr, ptep);
-	add_mm_counter(walk->mm, MM_ANONPAGES, -1);
+	add_mm_counter(walk->mm, fx->rss_member, -1);
 	fx->repaired++;
 	return 0;
 }

@@ -30,16 +30,23 @@
 
 /* ===== Triggers: what happens between MADV_FREE and reclaim ===== */
 
-/* Simulate a user write to page @i: a write fault dirties its PTE. */
+/*
+ * Simulate a user write to page @i: a write fault dirties its PTE (a store
+ * for a file folio where the MMU is real: lazyfree_store()).
+ */
 static void lazyfree_write_fault(struct lazyfree_fixture *fx, unsigned int i)
 {
 	unsigned long addr = lazyfree_page_addr(fx, i);
 	struct kunit *test = fx->test;
 	int ret;
 
-	mmap_read_lock(fx->mm);
-	ret = fixup_user_fault(fx->mm, addr, FAULT_FLAG_WRITE, NULL);
-	mmap_read_unlock(fx->mm);
+	if (LAZYFREE_CAN_SHMEM && fx->file && !IS_ENABLED(CONFIG_UML)) {
+		ret = lazyfree_store(fx, i);
+	} else {
+		mmap_read_lock(fx->mm);
+		ret = fixup_user_fault(fx->mm, addr, FAULT_FLAG_WRITE, NULL);
+		mmap_read_unlock(fx->mm);
+	}
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "write fault at PTE %u failed", i);
 	KUNIT_ASSERT_TRUE_MSG(test, pte_dirty(lazyfree_read_pte(fx->mm, addr)),
 			      "write fault left PTE %u clean", i);
@@ -434,45 +441,64 @@ static void lazyfree_add_layouts(struct lazyfree_layout *layouts,
 }
 
 /*
+ * Whether @source can make @row's layout: predirty needs MADV_FREE of a
+ * faulted folio, a neighbour adjacent PFNs; shmem is not droppable, forks
+ * only where the child can fault it in, goes through try_to_unmap() only.
+ */
+static bool lazyfree_source_makes(enum lazyfree_source source,
+				  const struct lazyfree_row *row,
+				  enum lazyfree_entry entry)
+{
+	if ((source == LAZYFREE_FAULTED || source == LAZYFREE_FAULTED_SHMEM) &&
+	    !LAZYFREE_CAN_FAULT)
+		return false;
+	if (row->predirty && source != LAZYFREE_FAULTED)
+		return false;
+	if (row->neighbour != LAZYFREE_NEIGHBOUR_NONE &&
+	    source != LAZYFREE_HAND_BUILT)
+		return false;
+	if (lazyfree_file_source(source))
+		return LAZYFREE_CAN_SHMEM && entry == LAZYFREE_TRY_TO_UNMAP &&
+		       row->vma != LAZYFREE_VMA_DROPPABLE &&
+		       (!row->fork || source == LAZYFREE_FAULTED_SHMEM);
+	return true;
+}
+
+/*
  * Register the layouts a case runs as its parameter array: every row of
  * @table that runs through @entry (lazyfree_row_runs(); soft-dirty rows
  * only with CONFIG_MEM_SOFT_DIRTY, droppable ones only where VM_DROPPABLE
- * exists, predirty ones only faulted, those with a neighbour only
- * hand-built) at every order, hand-built if @hand_built, then faulted where
- * the kernel can make the folio.
+ * exists) at every order, made by every source that can
+ * (lazyfree_source_makes()) among @sources (a mask of BIT(source)), in
+ * the order of &enum lazyfree_source.
  */
 int lazyfree_register_layouts(struct kunit *test,
 			      const struct lazyfree_row *table,
 			      unsigned int nr_rows,
-			      enum lazyfree_entry entry, bool hand_built)
+			      enum lazyfree_entry entry, unsigned int sources)
 {
-	enum lazyfree_source source = hand_built ? LAZYFREE_HAND_BUILT :
-						   LAZYFREE_FAULTED;
+	enum lazyfree_source source;
 	struct lazyfree_layout *layouts;
 	unsigned int i, nr = 0;
 
-	layouts = kunit_kcalloc(test, nr_rows * PMD_ORDER * 2, sizeof(*layouts),
-				GFP_KERNEL);
+	layouts = kunit_kcalloc(test, nr_rows * PMD_ORDER * (LAZYFREE_FAULTED_SHMEM + 1),
+				sizeof(*layouts), GFP_KERNEL);
 	if (!layouts)
 		return -ENOMEM;
-	for (; source <= LAZYFREE_FAULTED; source++) {
-		if (source == LAZYFREE_FAULTED && !LAZYFREE_CAN_FAULT)
-			break;
+	for (source = 0; source <= LAZYFREE_FAULTED_SHMEM; source++) {
+		if (!(sources & BIT(source)))
+			continue;
 		for (i = 0; i < nr_rows; i++) {
 			const struct lazyfree_row *row = &table[i];
 
-			if (!lazyfree_row_runs(row, entry))
+			if (!lazyfree_row_runs(row, entry) ||
+			    !lazyfree_source_makes(source, row, entry))
 				continue;
 			if (row->softclean != LAZYFREE_POS_NONE &&
 			    !IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
 				continue;
 			if (row->vma == LAZYFREE_VMA_DROPPABLE &&
 			    VM_DROPPABLE == VM_NONE)
-				continue;
-			if (row->predirty && source == LAZYFREE_HAND_BUILT)
-				continue;
-			if (row->neighbour != LAZYFREE_NEIGHBOUR_NONE &&
-			    source == LAZYFREE_FAULTED)
 				continue;
 			lazyfree_add_layouts(layouts, &nr, row, source);
 		}
@@ -485,35 +511,35 @@ static int lazyfree_unmap_params_init(struct kunit *test)
 {
 	return lazyfree_register_layouts(test, lazyfree_scenarios,
 					 ARRAY_SIZE(lazyfree_scenarios),
-					 LAZYFREE_TRY_TO_UNMAP, true);
+					 LAZYFREE_TRY_TO_UNMAP, ~0U);
 }
 
 static int lazyfree_reclaim_params_init(struct kunit *test)
 {
 	return lazyfree_register_layouts(test, lazyfree_scenarios,
 					 ARRAY_SIZE(lazyfree_scenarios),
-					 LAZYFREE_RECLAIM_PAGES, true);
+					 LAZYFREE_RECLAIM_PAGES, ~0U);
 }
 
 static int lazyfree_pageout_params_init(struct kunit *test)
 {
 	return lazyfree_register_layouts(test, lazyfree_scenarios,
 					 ARRAY_SIZE(lazyfree_scenarios),
-					 LAZYFREE_MADV_PAGEOUT, true);
+					 LAZYFREE_MADV_PAGEOUT, ~0U);
 }
 
 static int lazyfree_referenced_params_init(struct kunit *test)
 {
 	return lazyfree_register_layouts(test, lazyfree_scenarios,
 					 ARRAY_SIZE(lazyfree_scenarios),
-					 LAZYFREE_REFERENCES, true);
+					 LAZYFREE_REFERENCES, ~0U);
 }
 
 static int lazyfree_lru_params_init(struct kunit *test)
 {
 	return lazyfree_register_layouts(test, lazyfree_scenarios,
 					 ARRAY_SIZE(lazyfree_scenarios),
-					 LAZYFREE_LRU, true);
+					 LAZYFREE_LRU, ~0U);
 }
 
 /*
@@ -811,7 +837,7 @@ static bool lazyfree_attempt(struct lazyfree_fixture *fx,
 	 * would unmap this way (try_to_unmap() would warn that it is not in
 	 * the swap cache, shrink_folio_list() try to split it).
 	 */
-	if (folio_test_swapbacked(fx->folio)) {
+	if (!fx->file && folio_test_swapbacked(fx->folio)) {
 		KUNIT_FAIL(fx->test,
 			   "the folio is swapbacked before this attempt: an earlier attempt made it so; not unmapping it again");
 		return false;
@@ -826,9 +852,10 @@ static bool lazyfree_attempt(struct lazyfree_fixture *fx,
 /*
  * One row of a scenario table at one order: build the layout, redirty or
  * pin where the row says, let reclaim unmap the folio through @entry and
- * compare every PTE, count and flag with lazyfree_model().  A pinned folio
- * must come out of the first reclaim untouched and be unmapped by a second
- * one once the reference is gone.
+ * compare every PTE, count and flag with lazyfree_model().  A pinned
+ * lazyfree folio must come out of the first reclaim untouched and be
+ * unmapped by a second one once the reference is gone (a file folio is
+ * unmapped by the first).
  */
 void lazyfree_run_layout(struct kunit *test,
 			 const struct lazyfree_layout *l,
@@ -859,7 +886,7 @@ void lazyfree_run_layout(struct kunit *test,
 		KUNIT_EXPECT_TRUE_MSG(test, kept,
 				      "the pinned folio was not kept: not reclaiming it again");
 		lazyfree_unpin(fx, pinned);
-		if (!kept)
+		if (!kept || fx->file)
 			break;
 		if (entry == LAZYFREE_RECLAIM_PAGES)
 			lazyfree_isolate(fx);

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for batched unmap of large folios: file (shmem) folios.
+ *
+ * Since 7.3 try_to_unmap_one() batches the PTEs of every file folio, shmem
+ * included, as well as those of lazyfree anon folios.  A file folio has no
+ * restore path: a dirty PTE or an extra reference aborts nothing; the dirty
+ * bits of a batch must reach the folio (folio_mark_dirty()), its PTEs
+ * count in MM_SHMEMPAGES (MM_FILEPAGES for other files), and the page
+ * cache keeps the folio and its data after the unmap.  The scenario
+ * table's rows run on such folios too: "shmem_..." layouts, the folio
+ * mapped by the fixture as a read fault in a shared anonymous VMA maps one
+ * (every arch: try_to_unmap() of a file folio walks the file's i_mmap, not
+ * its page cache, so the folio needs its mapping and index, not a cache
+ * entry, which UML, without THP, cannot give a large folio), and
+ * "faulted_shmem_..." where the kernel makes them (THP on x86_64);
+ * lazyfree_model() knows what differs from a lazyfree folio.
+ *
+ * Here: the shared mapping such a folio lives in, the page cache's part in
+ * it, and the checks and the teardown only a file folio needs.
+ */
+
+#include <linux/mman.h>
+#include <linux/shmem_fs.h>
+
+#include "rmap_lazyfree_batch.h"
+
+static void lazyfree_fput_action(void *file)
+{
+	fput(file);
+}
+
+/*
+ * Map a shared anonymous VMA of @size bytes at @addr (MAP_FIXED over what
+ * the test mapped there), as MAP_SHARED | MAP_ANONYMOUS gives a program:
+ * a shmem file of its own, which the fixture keeps in fx->file with a
+ * reference of its own, dropped by a KUnit action.
+ */
+void lazyfree_map_shared(struct lazyfree_fixture *fx, unsigned long addr,
+			 unsigned long size)
+{
+	struct kunit *test = fx->test;
+	struct vm_area_struct *vma;
+	struct file *file = NULL;
+	unsigned long got;
+
+	got = vm_mmap(NULL, addr, size, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, 0);
+	KUNIT_ASSERT_EQ_MSG(test, got, addr,
+			    "MAP_SHARED | MAP_ANONYMOUS of %lu bytes at %#lx failed",
+			    size, addr);
+	mmap_read_lock(fx->mm);
+	vma = vma_lookup(fx->mm, addr);
+	if (vma && vma->vm_file && shmem_file(vma->vm_file))
+		file = get_file(vma->vm_file);
+	mmap_read_unlock(fx->mm);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, file, "no shmem file behind %#lx", addr);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, lazyfree_fput_action,
+							file), 0);
+	fx->file = file;
+}
+
+/*
+ * The shmem folio as the read fault at @from must leave it: in the file's
+ * page cache from index 0, clean, swapbacked, not anon; every PTE present,
+ * mapping its own page, writable and clean.
+ */
+void lazyfree_expect_shmem_faulted(struct lazyfree_fixture *fx,
+				   unsigned long from)
+{
+	struct lazyfree_diffs d = { .test = fx->test };
+	struct folio *folio = fx->folio;
+	struct kunit *test = fx->test;
+	unsigned int i;
+	pte_t pte;
+
+	KUNIT_ASSERT_FALSE_MSG(test, folio_test_anon(folio),
+			       "the shared fault mapped an anon folio");
+	lazyfree_expect_page_cache(fx);
+	KUNIT_EXPECT_TRUE_MSG(test, folio_test_swapbacked(folio),
+			      "a shmem folio is swapbacked");
+	KUNIT_EXPECT_FALSE_MSG(test, folio_test_dirty(folio),
+			       "the read fault dirtied the shmem folio");
+	for (i = 0; i < fx->nr_pages; i++) {
+		pte = lazyfree_read_pte(fx->mm, from + i * PAGE_SIZE);
+		if (pte_present(pte) && pte_pfn(pte) == fx->pfn + i &&
+		    pte_write(pte) && !pte_dirty(pte))
+			continue;
+		if (lazyfree_diff_to_report(&d))
+			KUNIT_FAIL(test,
+				   "PTE %u/%u after the read fault: present %d, pfn %#lx, write %d, dirty %d; expected present, pfn %#lx, writable and clean",
+				   i, fx->nr_pages, !!pte_present(pte), pte_pfn(pte),
+				   !!pte_write(pte), !!pte_dirty(pte), fx->pfn + i);
+	}
+	lazyfree_diffs_end(&d, "PTEs not as the read fault maps them");
+}
+
+/*
+ * The folio is where the file's page cache says, whatever was unmapped:
+ * its mapping and index, and the cache's entry at each of its indices.
+ */
+void lazyfree_expect_page_cache(const struct lazyfree_fixture *fx)
+{
+	struct address_space *mapping = fx->file->f_mapping;
+	struct lazyfree_diffs d = { .test = fx->test };
+	struct folio *folio = fx->folio;
+	unsigned int i;
+	void *entry;
+
+	KUNIT_EXPECT_PTR_EQ_MSG(fx->test, folio->mapping, mapping,
+				"folio->mapping: the shmem file's");
+	KUNIT_EXPECT_EQ_MSG(fx->test, folio->index, 0, "folio->index");
+	for (i = 0; fx->cached && i < fx->nr_pages; i++) {
+		entry = xa_load(&mapping->i_pages, i);
+		if (entry != folio && lazyfree_diff_to_report(&d))
+			KUNIT_FAIL(fx->test,
+				   "page cache index %u/%u holds %s, expected the folio",
+				   i, fx->nr_pages, !entry ? "nothing" :
+				   xa_is_value(entry) ? "a swap entry" : "another folio");
+	}
+	lazyfree_diffs_end(&d, "page cache entries differ");
+}
+
+/*
+ * Take a hand-built folio out of its file, as truncation would: detach it
+ * and drop the references the page cache would hold.  Only where the
+ * folio's mappings cannot free it under the test (none left, or the test
+ * holds a reference), or where it was never mapped (no page table for it).
+ */
+void lazyfree_remove_from_file(struct lazyfree_fixture *fx)
+{
+	folio_lock(fx->folio);
+	fx->folio->mapping = NULL;
+	folio_unlock(fx->folio);
+	folio_put_refs(fx->folio, fx->cache_refs);
+	fx->cache_refs = 0;
+}
+
+/*
+ * A case that ends early: the hand-built folio leaves its file before its
+ * mappings go (a folio freed with a mapping is a bad page), unless the
+ * kernel under test already freed it; the page cache's references go too
+ * unless that kernel dropped references it did not own (fewer are left
+ * than the cache holds: better leak the folio than free it under a PTE).
+ */
+static void lazyfree_detach_action(void *data)
+{
+	struct lazyfree_fixture *fx = data;
+	struct folio *folio = fx->folio;
+
+	if (!folio || !fx->cache_refs || fx->cached || fx->leaked ||
+	    folio_ref_count(folio) <= 0)
+		return;
+	if (folio_ref_count(folio) >= (int)fx->cache_refs) {
+		lazyfree_remove_from_file(fx);
+		return;
+	}
+	folio_lock(folio);
+	folio->mapping = NULL;
+	folio_unlock(folio);
+}
+
+/*
+ * Make the hand-built @folio a shmem folio of fx->file at index 0, as
+ * shmem_alloc_and_add_folio() makes a new one for a fault: swapbacked, its
+ * mapping and index, one reference per page for the page cache, on the LRU,
+ * the mTHP shmem_alloc counter; all but the cache entry, which UML cannot
+ * give a large folio (no multi-index xarray without THP), and which
+ * try_to_unmap() does not look at.  The page cache's references are the
+ * fixture's, dropped with the mapping by lazyfree_truncate() or, when a
+ * case ends early, by the action lazyfree_shmem_folio() registered.
+ */
+void lazyfree_add_to_file(struct lazyfree_fixture *fx, struct folio *folio)
+{
+	fx->folio = folio;
+	__folio_set_swapbacked(folio);
+	folio->mapping = fx->file->f_mapping;
+	folio->index = 0;
+	folio_ref_add(folio, fx->nr_pages);
+	fx->cache_refs = fx->nr_pages;
+	folio_add_lru(folio);
+	count_mthp_stat(folio_order(folio), MTHP_STAT_SHMEM_ALLOC);
+}
+
+/*
+ * Truncate the file, with no mapping left and the test's reference held:
+ * the page cache lets go of the folio and of its references.  Returns
+ * whether it did.
+ */
+bool lazyfree_truncate(struct lazyfree_fixture *fx)
+{
+	struct folio *folio = fx->folio;
+
+	if (fx->cached) {
+		shmem_truncate_range(file_inode(fx->file), 0, (loff_t)-1);
+		fx->cache_refs = 0;
+	} else {
+		kunit_remove_action(fx->test, lazyfree_detach_action, fx);
+		lazyfree_remove_from_file(fx);
+	}
+	KUNIT_EXPECT_NULL_MSG(fx->test, folio->mapping,
+			      "folio->mapping after the file was truncated");
+	return !folio->mapping;
+}
+
+/*
+ * A shmem folio (&enum lazyfree_source), mapped whole, clean, in writable
+ * PTEs, as a read fault in a shared anonymous VMA of the folio's size maps
+ * one, and filled by the test without dirtying it, so that a dirty PTE is
+ * the only record of a write (as after a program read a file's page in
+ * and wrote to it through the mapping).  LAZYFREE_SHMEM: the fixture maps
+ * it at fx->addr (lazyfree_map_folio() into the VMA of
+ * lazyfree_map_shared()).  LAZYFREE_FAULTED_SHMEM: the kernel makes it
+ * where the VMA is aligned to the folio's size, and mremap() moves it to
+ * fx->addr, into a page table installed with its canary.
+ */
+void lazyfree_shmem_folio(struct lazyfree_fixture *fx,
+			  const struct lazyfree_layout *layout)
+{
+	unsigned long size = PAGE_SIZE << layout->order, from = fx->addr;
+
+	fx->rss_member = MM_SHMEMPAGES;
+	if (!LAZYFREE_CAN_FAULT || layout->source == LAZYFREE_SHMEM) {
+		lazyfree_map_shared(fx, from, size);
+		KUNIT_ASSERT_EQ(fx->test,
+				kunit_add_action_or_reset(fx->test, lazyfree_detach_action, fx),
+				0);
+		lazyfree_map_folio(fx, layout);
+		return;
+	}
+	from = lazyfree_map_alone(fx->test, size);
+	lazyfree_map_shared(fx, from, size);
+	lazyfree_fault_at(fx, from, layout->order, false);
+	lazyfree_folios_made++;
+	fx->cache_refs = fx->nr_pages;
+	fx->cached = true;
+	lazyfree_expect_shmem_faulted(fx, from);
+	lazyfree_move_faulted(fx, from);
+}
+
+/*
+ * A store through the mapping to page @i, by the CPU: its MMU sets the
+ * PTE's dirty bit and nothing else (a software write fault would set the
+ * soft-dirty bit too, and FPB_RESPECT_SOFT_DIRTY would end a batch there:
+ * measured, a clean read-faulted shmem folio's batch then split at the
+ * written PTE, and a lost dirty bit of a batch went unseen).  The byte
+ * written is the one there, so the data stays as filled.  Not on UML,
+ * whose uaccess walks the page table in software and dirties no PTE.
+ */
+int lazyfree_store(struct lazyfree_fixture *fx, unsigned int i)
+{
+	u8 __user *at = (u8 __user *)lazyfree_page_addr(fx, i);
+	u8 byte;
+
+	if (copy_from_user(&byte, at, 1) || copy_to_user(at, &byte, 1))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Map the shmem folio in the forked child as the child's own accesses
+ * would: dup_mmap() copies no PTE of a shared file VMA, so read-fault
+ * every page of the layout there, then zap the layout's hole in the child
+ * too (the page cache holds those pages, so a fault maps them).
+ */
+void lazyfree_fault_child(struct lazyfree_fixture *fx,
+			  const struct lazyfree_layout *l)
+{
+	struct mm_struct *child = fx->mms[1];
+	unsigned int i;
+	int ret = 0;
+
+	mmap_read_lock(child);
+	for (i = 0; i < fx->nr_pages && !ret; i++)
+		if (!lazyfree_in_hole(l, i))
+			ret = fixup_user_fault(child, lazyfree_page_addr(fx, i), 0,
+					       NULL);
+	mmap_read_unlock(child);
+	KUNIT_ASSERT_EQ_MSG(fx->test, ret, 0,
+			    "read fault in the child at PTE %u failed", i - 1);
+	if (l->hole_len)
+		lazyfree_zap_range(fx, child, l->hole_start,
+				   l->hole_start + l->hole_len);
+}
