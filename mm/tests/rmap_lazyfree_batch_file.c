@@ -121,6 +121,14 @@ void lazyfree_expect_page_cache(const struct lazyfree_fixture *fx)
 	lazyfree_diffs_end(&d, "page cache entries differ");
 }
 
+/* Detach a hand-built @folio from its file, as truncation does. */
+static void lazyfree_clear_mapping(struct folio *folio)
+{
+	folio_lock(folio);
+	folio->mapping = NULL;
+	folio_unlock(folio);
+}
+
 /*
  * Take a hand-built folio out of its file, as truncation would: detach it
  * and drop the references the page cache would hold.  Only where the
@@ -129,9 +137,7 @@ void lazyfree_expect_page_cache(const struct lazyfree_fixture *fx)
  */
 void lazyfree_remove_from_file(struct lazyfree_fixture *fx)
 {
-	folio_lock(fx->folio);
-	fx->folio->mapping = NULL;
-	folio_unlock(fx->folio);
+	lazyfree_clear_mapping(fx->folio);
 	folio_put_refs(fx->folio, fx->cache_refs);
 	fx->cache_refs = 0;
 }
@@ -151,13 +157,10 @@ static void lazyfree_detach_action(void *data)
 	if (!folio || !fx->cache_refs || fx->cached || fx->leaked ||
 	    folio_ref_count(folio) <= 0)
 		return;
-	if (folio_ref_count(folio) >= (int)fx->cache_refs) {
+	if (folio_ref_count(folio) >= (int)fx->cache_refs)
 		lazyfree_remove_from_file(fx);
-		return;
-	}
-	folio_lock(folio);
-	folio->mapping = NULL;
-	folio_unlock(folio);
+	else
+		lazyfree_clear_mapping(folio);
 }
 
 /*
