@@ -23,6 +23,7 @@
 #include <linux/hugetlb.h>
 #include <linux/kasan.h>
 #include <linux/kthread.h>
+#include <linux/leafops.h>
 #include <linux/mm.h>
 #include <linux/mm_inline.h>
 #include <linux/mman.h>
@@ -37,6 +38,7 @@
 #include <linux/sched/mm.h>
 #include <linux/swap.h>
 #include <linux/uaccess.h>
+#include <linux/userfaultfd_k.h>
 #include <linux/vmstat.h>
 #include <asm/tlbflush.h>
 
@@ -66,25 +68,7 @@ extern unsigned int lazyfree_folios_split;
 int lazyfree_suite_init(struct kunit_suite *suite);
 void lazyfree_suite_exit(struct kunit_suite *suite);
 
-/* ===== The fixture ===== */
-
-/*
- * Whether the kernel itself maps large anon folios on a fault here, and the
- * test can move them with mremap(): see rmap_lazyfree_batch_fault.c.
- */
-#define LAZYFREE_CAN_FAULT	IS_ENABLED(CONFIG_RMAP_LAZYFREE_BATCH_FAULT_KUNIT_TEST)
-
-/* Whether the fixture makes shmem folios: rmap_lazyfree_batch_file.c. */
-#define LAZYFREE_CAN_SHMEM	IS_ENABLED(CONFIG_RMAP_LAZYFREE_BATCH_SHMEM_KUNIT_TEST)
-
-/* Smallest order the mTHP fault path maps (THP_ORDERS_ALL_ANON). */
-#define LAZYFREE_MIN_FAULT_ORDER	2
-
-/* Largest folio the fixture maps: one whole page table. */
-#define LAZYFREE_MAX_PAGES	PTRS_PER_PTE
-
-/* The test's own mm and, for the fork rows, its child. */
-#define LAZYFREE_MAX_MMS	2
+/* ===== Layouts ===== */
 
 /**
  * enum lazyfree_layout_kind - where the PTEs of a test folio lie
@@ -209,6 +193,30 @@ static inline bool lazyfree_file_source(enum lazyfree_source source)
 }
 
 /**
+ * enum lazyfree_uffd_wp - a folio in a VMA registered for uffd-wp
+ * (x86_64 only), its PTEs all write-protected, some of them by uffd-wp
+ * (their uffd-wp bit set): where reclaim clears those in a file VMA it
+ * must leave uffd-wp markers, and batches split where the bit changes
+ * @LAZYFREE_UFFD_WP_NONE: not registered
+ * @LAZYFREE_UFFD_WP_ARMED: registered, no PTE write-protected by uffd-wp
+ * @LAZYFREE_UFFD_WP_HEAD: the first max(1, n/4) PTEs are
+ * @LAZYFREE_UFFD_WP_MIDDLE: max(1, n/4) PTEs from PTE n/2 on are
+ * @LAZYFREE_UFFD_WP_TAIL: the last max(1, n/4) PTEs are
+ * @LAZYFREE_UFFD_WP_ALL: every PTE is
+ *
+ * HEAD, MIDDLE and TAIL are the PTEs of the holes of those names, in the
+ * same order (lazyfree_hole_range()).
+ */
+enum lazyfree_uffd_wp {
+	LAZYFREE_UFFD_WP_NONE,
+	LAZYFREE_UFFD_WP_ARMED,
+	LAZYFREE_UFFD_WP_HEAD,
+	LAZYFREE_UFFD_WP_MIDDLE,
+	LAZYFREE_UFFD_WP_TAIL,
+	LAZYFREE_UFFD_WP_ALL,
+};
+
+/**
  * struct lazyfree_layout - a row resolved at one folio order, or a drawn one
  * @source: who makes the folio, see &enum lazyfree_source
  * @order: folio order
@@ -227,6 +235,12 @@ static inline bool lazyfree_file_source(enum lazyfree_source source)
  * @trigger: as in &struct lazyfree_row
  * @at: the PTE @trigger acts on, or UINT_MAX
  * @fork: as in &struct lazyfree_row
+ * @uffd_armed: the VMAs holding the folio are registered for uffd-wp
+ *	(VM_UFFD_WP) and every PTE of the folio is write-protected, after
+ *	@trigger, in every mm (lazyfree_arm_uffd_wp())
+ * @uffd_start: the first PTE write-protected by uffd-wp (its uffd-wp bit
+ *	set, as UFFDIO_WRITEPROTECT sets it)
+ * @uffd_len: how many from @uffd_start on (0: none)
  */
 struct lazyfree_layout {
 	enum lazyfree_source source;
@@ -245,7 +259,36 @@ struct lazyfree_layout {
 	enum lazyfree_trigger trigger;
 	unsigned int at;
 	bool fork;
+	bool uffd_armed;
+	unsigned int uffd_start;
+	unsigned int uffd_len;
 };
+
+/* ===== The fixture ===== */
+
+/*
+ * Whether the kernel itself maps large anon folios on a fault here, and the
+ * test can move them with mremap(): see rmap_lazyfree_batch_fault.c.
+ */
+#define LAZYFREE_CAN_FAULT	IS_ENABLED(CONFIG_RMAP_LAZYFREE_BATCH_FAULT_KUNIT_TEST)
+
+/* Whether the fixture makes shmem folios: rmap_lazyfree_batch_file.c. */
+#define LAZYFREE_CAN_SHMEM	IS_ENABLED(CONFIG_RMAP_LAZYFREE_BATCH_SHMEM_KUNIT_TEST)
+
+/*
+ * Whether PTEs carry a uffd-wp bit and cleared ones become uffd-wp markers
+ * in a file VMA: x86_64 and arm64 with USERFAULTFD, not UML.
+ */
+#define LAZYFREE_CAN_UFFD_WP	IS_ENABLED(CONFIG_RMAP_LAZYFREE_BATCH_UFFD_WP_KUNIT_TEST)
+
+/* Smallest order the mTHP fault path maps (THP_ORDERS_ALL_ANON). */
+#define LAZYFREE_MIN_FAULT_ORDER	2
+
+/* Largest folio the fixture maps: one whole page table. */
+#define LAZYFREE_MAX_PAGES	PTRS_PER_PTE
+
+/* The test's own mm and, for the fork rows, its child. */
+#define LAZYFREE_MAX_MMS	2
 
 /**
  * struct lazyfree_fixture - a large folio (lazyfree anon, or shmem) mapped in a test mm
@@ -442,13 +485,16 @@ enum lazyfree_entry {
 /**
  * struct lazyfree_expect - the state a case expects after an unmap attempt
  * @mapped: bit i set if PTE i must still map page i of the folio (present,
- *	same PFN, write bit as before); clear if the PTE must be none
+ *	same PFN, write, soft-dirty and uffd-wp bits as before); clear if the
+ *	PTE must be none, or a uffd-wp marker where @markers says
+ * @markers: bit i set if PTE i, unmapped, must be a uffd-wp marker
  * @swapbacked: expected folio_test_swapbacked() (false while lazyfree)
  * @dirty: expected folio_test_dirty()
  * @mlocked: expected folio_test_mlocked()
  */
 struct lazyfree_expect {
 	DECLARE_BITMAP(mapped, LAZYFREE_MAX_PAGES);
+	DECLARE_BITMAP(markers, LAZYFREE_MAX_PAGES);
 	bool swapbacked;
 	bool dirty;
 	bool mlocked;
@@ -458,6 +504,8 @@ void lazyfree_arm_canaries(struct lazyfree_fixture *fx);
 bool lazyfree_expect_canaries(struct lazyfree_fixture *fx);
 void lazyfree_guard(struct lazyfree_fixture *fx);
 void lazyfree_unguard(struct lazyfree_fixture *fx);
+bool lazyfree_source_makes(const struct lazyfree_layout *l,
+			   enum lazyfree_entry entry);
 bool lazyfree_in_hole(const struct lazyfree_layout *l, unsigned int i);
 void lazyfree_mapped_from(const struct lazyfree_layout *l,
 			  unsigned int first, unsigned long *mapped);
@@ -518,6 +566,9 @@ void lazyfree_expect_page_cache(const struct lazyfree_fixture *fx);
 bool lazyfree_truncate(struct lazyfree_fixture *fx);
 int lazyfree_store(struct lazyfree_fixture *fx, unsigned int i);
 
+/* Where LAZYFREE_CAN_UFFD_WP only: rmap_lazyfree_batch_uffd.c. */
+bool lazyfree_pte_uffd_wp(pte_t pte);
+
 /* ===== Scenarios ===== */
 
 /**
@@ -575,6 +626,8 @@ enum lazyfree_hole {
  * @at: the PTE @trigger acts on
  * @fork: share the folio with a second mm, copied by dup_mmap() as fork()
  *	does, before reclaim
+ * @uffd_wp: see &enum lazyfree_uffd_wp (rmap_lazyfree_batch_uffd.c's
+ *	rows)
  * @min_order: smallest order for which the positions above are distinct
  *	(0 and 1: every order)
  * @reclaim: also run the row through reclaim_pages() and through
@@ -593,6 +646,7 @@ struct lazyfree_row {
 	enum lazyfree_trigger trigger;
 	enum lazyfree_pos at;
 	bool fork;
+	enum lazyfree_uffd_wp uffd_wp;
 	unsigned int min_order;
 	bool reclaim;
 };
@@ -612,6 +666,11 @@ void lazyfree_hole_range(enum lazyfree_hole hole, unsigned int nr,
 void lazyfree_resolve(const struct lazyfree_row *row, unsigned int order,
 		      enum lazyfree_source source, struct lazyfree_layout *l);
 const char *lazyfree_entry_case(enum lazyfree_entry entry);
+
+/* Where LAZYFREE_CAN_UFFD_WP only: rmap_lazyfree_batch_uffd.c. */
+void lazyfree_arm_uffd_wp(struct lazyfree_fixture *fx,
+			  const struct lazyfree_layout *l);
+const char *lazyfree_uffd_wp_case(enum lazyfree_entry entry);
 
 /* ===== Folios the kernel makes ===== */
 

@@ -76,11 +76,12 @@ static bool lazyfree_check_bit(const struct lazyfree_fixture *fx, unsigned int k
 }
 
 /*
- * Check PTE i of mm @k against the expectation, a difference counted in
- * @d.  Returns whether it matched.
+ * Check PTE i of mm @k against the expectation (mapped; else a uffd-wp
+ * marker if @marker, else none), a difference counted in @d.  Returns
+ * whether it matched.
  */
 static bool lazyfree_check_pte(const struct lazyfree_fixture *fx, unsigned int k,
-			       unsigned int i, bool mapped,
+			       unsigned int i, bool mapped, bool marker,
 			       struct lazyfree_diffs *d)
 {
 	pte_t pte = lazyfree_read_pte(fx->mms[k], lazyfree_page_addr(fx, i));
@@ -88,13 +89,24 @@ static bool lazyfree_check_pte(const struct lazyfree_fixture *fx, unsigned int k
 	struct kunit *test = fx->test;
 
 	if (!mapped) {
-		if (pte_none(pte))
+		if (marker ? pte_is_uffd_wp_marker(pte) : pte_none(pte))
 			return true;
-		if (lazyfree_diff_to_report(d))
+		if (!lazyfree_diff_to_report(d))
+			return false;
+		if (pte_present(pte))
 			KUNIT_FAIL(test,
-				   "mm %u PTE %u/%u: expected none, found %#llx (pfn %#lx, folio page %ld)",
-				   k, i, fx->nr_pages, (u64)pte_val(pte),
-				   pte_pfn(pte), (long)(pte_pfn(pte) - fx->pfn));
+				   "mm %u PTE %u/%u: expected %s, found %#llx (pfn %#lx, folio page %ld)",
+				   k, i, fx->nr_pages,
+				   marker ? "a uffd-wp marker" : "none",
+				   (u64)pte_val(pte), pte_pfn(pte),
+				   (long)(pte_pfn(pte) - fx->pfn));
+		else
+			KUNIT_FAIL(test, "mm %u PTE %u/%u: expected %s, found %s (%#llx)",
+				   k, i, fx->nr_pages,
+				   marker ? "a uffd-wp marker" : "none",
+				   pte_none(pte) ? "none" :
+				   pte_is_uffd_wp_marker(pte) ? "a uffd-wp marker" :
+				   "another non-present entry", (u64)pte_val(pte));
 		return false;
 	}
 
@@ -124,7 +136,10 @@ static bool lazyfree_check_pte(const struct lazyfree_fixture *fx, unsigned int k
 	return lazyfree_check_bit(fx, k, i, "write", pte_write(pte),
 				  pte_write(fx->orig[k][i]), d) &&
 	       lazyfree_check_bit(fx, k, i, "soft-dirty", pte_soft_dirty(pte),
-				  pte_soft_dirty(fx->orig[k][i]), d);
+				  pte_soft_dirty(fx->orig[k][i]), d) &&
+	       (!LAZYFREE_CAN_UFFD_WP ||
+		lazyfree_check_bit(fx, k, i, "uffd-wp", lazyfree_pte_uffd_wp(pte),
+				   lazyfree_pte_uffd_wp(fx->orig[k][i]), d));
 }
 
 /*
@@ -142,7 +157,8 @@ bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
 
 	for (k = 0; k < fx->nr_mms; k++) {
 		for (i = 0; i < fx->nr_pages; i++)
-			lazyfree_check_pte(fx, k, i, test_bit(i, exp->mapped), &d);
+			lazyfree_check_pte(fx, k, i, test_bit(i, exp->mapped),
+					   test_bit(i, exp->markers), &d);
 		KUNIT_EXPECT_EQ_MSG(fx->test, lazyfree_rss(fx->mms[k], fx->rss_member),
 				    fx->rss_base[k] + nr_mapped, "%s of mm %u",
 				    lazyfree_rss_name(fx->rss_member), k);

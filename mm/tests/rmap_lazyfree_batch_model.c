@@ -11,6 +11,41 @@ bool lazyfree_in_hole(const struct lazyfree_layout *l, unsigned int i)
 	return i >= l->hole_start && i < l->hole_start + l->hole_len;
 }
 
+/**
+ * lazyfree_source_makes() - whether the fixture can build a layout
+ * @l: the layout, its source included
+ * @entry: the reclaim entry it is to go through
+ *
+ * A faulted folio needs a kernel that faults large folios in; predirty
+ * needs MADV_FREE of a faulted anon folio; a neighbour adjacent PFNs, so
+ * a hand-built folio.  A shmem folio is never droppable (MAP_DROPPABLE is
+ * private), is forked only if faulted (the child faults its PTEs in from
+ * the page cache, where only a faulted one is) and goes through
+ * try_to_unmap() only.  uffd-wp needs an arch with the bit and a VMA
+ * userfaultfd takes: not a droppable one.
+ *
+ * Return: whether it can; the scenario table and random layouts keep to it.
+ */
+bool lazyfree_source_makes(const struct lazyfree_layout *l,
+			   enum lazyfree_entry entry)
+{
+	bool faulted = l->source == LAZYFREE_FAULTED ||
+		       l->source == LAZYFREE_FAULTED_SHMEM;
+
+	if ((faulted && !LAZYFREE_CAN_FAULT) ||
+	    (l->predirty && l->source != LAZYFREE_FAULTED) ||
+	    (l->neighbour != LAZYFREE_NEIGHBOUR_NONE &&
+	     l->source != LAZYFREE_HAND_BUILT))
+		return false;
+	if (l->uffd_armed &&
+	    (!LAZYFREE_CAN_UFFD_WP || l->vma == LAZYFREE_VMA_DROPPABLE))
+		return false;
+	if (lazyfree_file_source(l->source))
+		return LAZYFREE_CAN_SHMEM && entry == LAZYFREE_TRY_TO_UNMAP &&
+		       l->vma != LAZYFREE_VMA_DROPPABLE && (!l->fork || faulted);
+	return true;
+}
+
 /* In @mapped, exactly the PTEs of @l from @first on outside its hole. */
 void lazyfree_mapped_from(const struct lazyfree_layout *l,
 			  unsigned int first, unsigned long *mapped)
@@ -36,11 +71,24 @@ static bool lazyfree_soft_dirty(const struct lazyfree_layout *l, unsigned int i)
 	return i < l->softclean;
 }
 
+/* Whether PTE i is writable right before the unmap. */
+static bool lazyfree_writable(const struct lazyfree_layout *l, unsigned int i)
+{
+	return !l->uffd_armed && i != l->wrprotect;
+}
+
+/* Whether PTE i is write-protected by uffd-wp right before the unmap. */
+static bool lazyfree_uffd_wp(const struct lazyfree_layout *l, unsigned int i)
+{
+	return i >= l->uffd_start && i < l->uffd_start + l->uffd_len;
+}
+
 /*
  * Whether a batch holding PTE i - 1 must end before PTE i: at a hole, at the
- * end of a page table, at the end of a VMA, and where the write or the
+ * end of a page table, at the end of a VMA, where the write or the
  * soft-dirty bit changes (folio_unmap_pte_batch() uses FPB_RESPECT_WRITE
- * and FPB_RESPECT_SOFT_DIRTY).
+ * and FPB_RESPECT_SOFT_DIRTY) and where the uffd-wp bit does (no
+ * FPB_ flag ignores it).
  */
 static bool lazyfree_batch_ends_before(const struct lazyfree_layout *l,
 				       const struct lazyfree_fixture *fx,
@@ -56,7 +104,8 @@ static bool lazyfree_batch_ends_before(const struct lazyfree_layout *l,
 	if (IS_ENABLED(CONFIG_MEM_SOFT_DIRTY) &&
 	    lazyfree_soft_dirty(l, i) != lazyfree_soft_dirty(l, i - 1))
 		return true;
-	return i == l->wrprotect || i - 1 == l->wrprotect;
+	return lazyfree_writable(l, i) != lazyfree_writable(l, i - 1) ||
+	       lazyfree_uffd_wp(l, i) != lazyfree_uffd_wp(l, i - 1);
 }
 
 /* The first PTE of the batch that holds PTE @i. */
@@ -84,7 +133,10 @@ static unsigned int lazyfree_batch_start(const struct lazyfree_layout *l,
  * aborts nothing, so the walk unmaps every PTE up to an mlocked VMA (the
  * i_mmap tree orders a file's VMAs by offset, as the anon_vma tree does),
  * and the folio comes out dirty if a cleared PTE was (the read fault left
- * them clean, so only a redirtied one is); it stays swapbacked.
+ * them clean, so only a redirtied one is); it stays swapbacked.  Each
+ * PTE it cleared that was write-protected by uffd-wp becomes a uffd-wp
+ * marker (an anon VMA gets none: the folio is discarded, and a fault
+ * there maps a new page).
  */
 void lazyfree_model(const struct lazyfree_layout *l,
 		    const struct lazyfree_fixture *fx,
@@ -96,7 +148,7 @@ void lazyfree_model(const struct lazyfree_layout *l,
 			 trigger == LAZYFREE_REDIRTY_PIN;
 	bool droppable = l->vma == LAZYFREE_VMA_DROPPABLE;
 	unsigned int walk_end = l->nr, first = 0, dirty_batch = l->nr;
-	unsigned int keep_from;
+	unsigned int keep_from, i;
 	bool cleared;
 
 	if (l->vma == LAZYFREE_VMA_MLOCKED ||
@@ -109,6 +161,9 @@ void lazyfree_model(const struct lazyfree_layout *l,
 		       l->kind == LAZYFREE_IN_TABLE;
 	if (lazyfree_file_source(l->source)) {
 		lazyfree_mapped_from(l, walk_end, exp->mapped);
+		for (i = 0; i < walk_end; i++)
+			if (lazyfree_uffd_wp(l, i) && !lazyfree_in_hole(l, i))
+				__set_bit(i, exp->markers);
 		exp->dirty = redirtied && l->at < walk_end;
 		exp->swapbacked = true;
 		return;
@@ -272,6 +327,9 @@ int lazyfree_name(const struct lazyfree_layout *l, char *desc, int size)
 		n += scnprintf(desc + n, size - n, "_predirty");
 	if (l->fork)
 		n += scnprintf(desc + n, size - n, "_forked");
+	if (l->uffd_armed)
+		n += scnprintf(desc + n, size - n, "_uffd_wp_%u_%u",
+			       l->uffd_start, l->uffd_len);
 	if (l->trigger != LAZYFREE_CLEAN)
 		n += scnprintf(desc + n, size - n, "_%s_%u",
 			       lazyfree_trigger_names[l->trigger], l->at);
@@ -337,6 +395,9 @@ static const struct lazyfree_field lazyfree_fields[] = {
 	  .nr_names = ARRAY_SIZE(lazyfree_trigger_names) },
 	{ .key = "at", LAZYFREE_MEMBER(at), .none = UINT_MAX },
 	{ .key = "fork", LAZYFREE_MEMBER(fork), .is_bool = true },
+	{ .key = "uffd_armed", LAZYFREE_MEMBER(uffd_armed), .is_bool = true },
+	{ .key = "uffd_start", LAZYFREE_MEMBER(uffd_start) },
+	{ .key = "uffd_len", LAZYFREE_MEMBER(uffd_len) },
 };
 
 static unsigned int lazyfree_field_get(const struct lazyfree_layout *l,

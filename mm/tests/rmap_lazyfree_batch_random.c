@@ -25,10 +25,10 @@ MODULE_PARM_DESC(random_seed, "seed of the random_layouts case");
 
 /*
  * 3000 where the folios are only hand-built (on UML the case then runs in
- * under a second); 500 where every layout also runs on a faulted folio,
+ * under a second); 1500 where half the layouts are on faulted folios,
  * which is slower under emulation (x86_64 under QEMU's TCG).
  */
-static unsigned int lazyfree_random_count = LAZYFREE_CAN_FAULT ? 500 : 3000;
+static unsigned int lazyfree_random_count = LAZYFREE_CAN_FAULT ? 1500 : 3000;
 module_param_named(random_count, lazyfree_random_count, uint, 0444);
 MODULE_PARM_DESC(random_count, "number of layouts random_layouts runs");
 
@@ -146,14 +146,14 @@ static const enum lazyfree_entry lazyfree_draw_entries[] = {
 /*
  * Whether a random layout may go through @entry: as lazyfree_row_runs()
  * has it for the table, and reclaim_pages() or LRU reclaim in an mlocked
- * VMA only for a folio that is not pinned (see lazyfree_draw()); a shmem
- * folio through try_to_unmap() only, as the table's.
+ * VMA only for a folio that is not pinned (see lazyfree_draw()).  Not
+ * through MADV_PAGEOUT where uffd-wp bits differ: folio_pte_batch() ends
+ * a batch where the bit changes, so MADV_PAGEOUT takes the folio for a
+ * partly mapped one, and splits it.
  */
 static bool lazyfree_random_entry_runs(const struct lazyfree_layout *l,
 				       enum lazyfree_entry entry)
 {
-	if (lazyfree_file_source(l->source))
-		return entry == LAZYFREE_TRY_TO_UNMAP;
 	switch (entry) {
 	case LAZYFREE_RECLAIM_PAGES:
 	case LAZYFREE_LRU:
@@ -163,7 +163,8 @@ static bool lazyfree_random_entry_runs(const struct lazyfree_layout *l,
 			 l->trigger == LAZYFREE_REDIRTY));
 	case LAZYFREE_MADV_PAGEOUT:
 		return l->vma == LAZYFREE_VMA_PLAIN &&
-		       (l->fork || (l->kind == LAZYFREE_IN_TABLE && !l->hole_len));
+		       (l->fork || (l->kind == LAZYFREE_IN_TABLE && !l->hole_len)) &&
+		       (!l->uffd_len || l->uffd_len == l->nr);
 	default:
 		return true;
 	}
@@ -214,49 +215,67 @@ static void lazyfree_draw_anon(struct rnd_state *rnd,
 }
 
 /**
- * struct lazyfree_draws - the two PRNG streams of a seed
+ * struct lazyfree_draws - the PRNG streams of a seed
  * @anon: draws each layout as an anon one (lazyfree_draw_anon())
- * @file: one number per layout: whether it becomes a shmem folio
+ * @file: one number per layout: whether it becomes a shmem folio (a
+ *	quarter of the time; half where the kernel faults shmem folios in,
+ *	which has fewer layouts to draw them in)
+ * @uffd: three numbers per layout: whether it goes under uffd-wp, and
+ *	which PTEs are write-protected by it
  *
- * Two streams, so that drawing file folios left the anon layouts of every
- * seed as they were before (the mutants they catch, the examples in the
- * docs).
+ * One stream per dimension added later, so that adding it left the
+ * layouts of every seed as they were before (the mutants they catch, the
+ * examples in the docs) but for that dimension.
  */
 struct lazyfree_draws {
 	struct rnd_state anon;
 	struct rnd_state file;
+	struct rnd_state uffd;
 };
 
 static void lazyfree_draws_init(struct lazyfree_draws *d, unsigned int seed)
 {
 	prandom_seed_state(&d->anon, seed);
 	prandom_seed_state(&d->file, ((u64)seed << 32) | 0x73686d);
+	prandom_seed_state(&d->uffd, ((u64)seed << 32) | 0x756666);
 }
 
 /*
  * Draw the next layout: an anon one, made a shmem folio (hand-built or
- * faulted as it was) a quarter of the time where the fixture makes those
- * and the layout has nothing only anon folios have: not droppable
- * (MAP_DROPPABLE is private), no neighbour, no predirty (MADV_FREE), no
- * fork of a hand-built one (the child faults its PTEs in from the page
- * cache, where only a faulted one is).  A shmem folio goes through
- * try_to_unmap(), with no young PTE (nothing looks at it there).
+ * faulted as it was) where the file stream says so and the fixture can
+ * make it (lazyfree_source_makes(): nothing only anon folios have), through
+ * try_to_unmap() with no young PTE (nothing looks at it there); then, a
+ * quarter of the time where the fixture can, put under uffd-wp, its
+ * write-protected PTEs any run of them (none included; all or none
+ * through MADV_PAGEOUT, see lazyfree_random_entry_runs()).
  */
 static void lazyfree_draw(struct lazyfree_draws *d,
 			  struct lazyfree_random_layout *r)
 {
-	struct lazyfree_layout *l = &r->l;
-	bool file = lazyfree_chance(&d->file, 25);
+	bool file = lazyfree_chance(&d->file, LAZYFREE_CAN_FAULT ? 50 : 25);
+	bool uffd_wp = lazyfree_chance(&d->uffd, 25);
+	struct lazyfree_layout *l = &r->l, shmem;
+	unsigned int start, len;
 
 	lazyfree_draw_anon(&d->anon, r);
-	if (!LAZYFREE_CAN_SHMEM || !file || l->vma == LAZYFREE_VMA_DROPPABLE ||
-	    l->neighbour != LAZYFREE_NEIGHBOUR_NONE || l->predirty ||
-	    (l->fork && l->source == LAZYFREE_HAND_BUILT))
-		return;
-	l->source = l->source == LAZYFREE_FAULTED ? LAZYFREE_FAULTED_SHMEM :
-						    LAZYFREE_SHMEM;
-	r->entry = LAZYFREE_TRY_TO_UNMAP;
-	l->young = UINT_MAX;
+	start = lazyfree_rand(&d->uffd, l->nr);
+	len = lazyfree_rand(&d->uffd, l->nr - start + 1);
+	shmem = *l;
+	shmem.source = l->source == LAZYFREE_FAULTED ? LAZYFREE_FAULTED_SHMEM :
+						       LAZYFREE_SHMEM;
+	shmem.young = UINT_MAX;
+	if (file && lazyfree_source_makes(&shmem, LAZYFREE_TRY_TO_UNMAP)) {
+		*l = shmem;
+		r->entry = LAZYFREE_TRY_TO_UNMAP;
+	}
+	l->uffd_armed = uffd_wp;
+	if (!lazyfree_source_makes(l, r->entry)) {
+		l->uffd_armed = false;
+	} else if (uffd_wp && len &&
+		   (r->entry != LAZYFREE_MADV_PAGEOUT || len == l->nr)) {
+		l->uffd_start = start;
+		l->uffd_len = len;
+	}
 }
 
 /* Whether @i is one of @l's PTEs (not UINT_MAX), outside its hole. */
@@ -279,14 +298,12 @@ static bool lazyfree_random_drawable(const struct lazyfree_random_layout *r)
 	bool writes = l->trigger == LAZYFREE_REDIRTY ||
 		      l->trigger == LAZYFREE_REDIRTY_PIN;
 
-	if (lazyfree_file_source(l->source) &&
-	    (!LAZYFREE_CAN_SHMEM || l->vma == LAZYFREE_VMA_DROPPABLE ||
-	     (l->fork && l->source == LAZYFREE_SHMEM) ||
-	     (l->source == LAZYFREE_FAULTED_SHMEM && !LAZYFREE_CAN_FAULT)))
-		return false;
-	if ((faulted && !LAZYFREE_CAN_FAULT) || l->order >= PMD_ORDER ||
+	if (!lazyfree_source_makes(l, r->entry) || l->order >= PMD_ORDER ||
 	    l->order < (faulted ? LAZYFREE_MIN_FAULT_ORDER : 1) ||
 	    l->nr != 1U << l->order)
+		return false;
+	if (l->uffd_start + l->uffd_len > l->nr ||
+	    (l->uffd_start && !l->uffd_len) || (l->uffd_len && !l->uffd_armed))
 		return false;
 	if (l->kind == LAZYFREE_IN_TABLE ? l->split : !l->split || l->split >= l->nr)
 		return false;
@@ -306,10 +323,7 @@ static bool lazyfree_random_drawable(const struct lazyfree_random_layout *r)
 	if (l->vma == LAZYFREE_VMA_DROPPABLE && VM_DROPPABLE == VM_NONE)
 		return false;
 	if (l->neighbour != LAZYFREE_NEIGHBOUR_NONE &&
-	    (l->kind != LAZYFREE_IN_TABLE || l->source != LAZYFREE_HAND_BUILT ||
-	     l->vma != LAZYFREE_VMA_PLAIN))
-		return false;
-	if (l->predirty && !faulted)
+	    (l->kind != LAZYFREE_IN_TABLE || l->vma != LAZYFREE_VMA_PLAIN))
 		return false;
 	if (l->fork && (l->vma != LAZYFREE_VMA_PLAIN ||
 			l->kind == LAZYFREE_MLOCKED_VMA_STRADDLE ||
@@ -463,6 +477,15 @@ static const char * const lazyfree_hole_names[] = {
 	[LAZYFREE_HOLE_TAIL] = "tail",
 };
 
+static const char * const lazyfree_uffd_wp_names[] = {
+	[LAZYFREE_UFFD_WP_NONE] = "",
+	[LAZYFREE_UFFD_WP_ARMED] = "armed",
+	[LAZYFREE_UFFD_WP_HEAD] = "head",
+	[LAZYFREE_UFFD_WP_MIDDLE] = "middle",
+	[LAZYFREE_UFFD_WP_TAIL] = "tail",
+	[LAZYFREE_UFFD_WP_ALL] = "all",
+};
+
 /* The position naming PTE @i of a folio of @nr pages; LAZYFREE_POS_NONE if none. */
 static enum lazyfree_pos lazyfree_pos_of(unsigned int i, unsigned int nr)
 {
@@ -519,9 +542,10 @@ static int lazyfree_write_named(char *buf, int size, const char *key,
  * @buf: where to write
  * @size: @buf's size
  *
- * Finds the row of lazyfree_scenarios[] that lazyfree_resolve() makes @l
- * of at @l's order and that runs through @entry, and writes the case that
- * runs it and its members as "key=value" separated by ':', e.g.
+ * Finds the row of lazyfree_scenarios[] (of the uffd-wp rows' table, for a
+ * layout under uffd-wp) that lazyfree_resolve() makes @l of at @l's order
+ * and that runs through @entry, and writes the case that runs it and its
+ * members as "key=value" separated by ':', e.g.
  * "try_to_unmap_scenarios kind=pmd_straddle:split=half:trigger=pin:at=last:min_order=4";
  * or "none: " and why there is no such row.
  *
@@ -547,6 +571,7 @@ static int lazyfree_write_row(const struct lazyfree_layout *l,
 	};
 	struct lazyfree_layout again;
 	unsigned int start, len;
+	const char *c;
 	int n;
 
 	for (row.hole = LAZYFREE_HOLE_NONE; row.hole <= LAZYFREE_HOLE_TAIL; row.hole++) {
@@ -560,13 +585,22 @@ static int lazyfree_write_row(const struct lazyfree_layout *l,
 	if (row.hole > LAZYFREE_HOLE_TAIL)
 		return scnprintf(buf, size, "none: hole %u+%u is no hole the table names",
 				 l->hole_start, l->hole_len);
+	for (row.uffd_wp = LAZYFREE_UFFD_WP_NONE; row.uffd_wp < LAZYFREE_UFFD_WP_ALL;
+	     row.uffd_wp++) {
+		lazyfree_resolve(&row, l->order, l->source, &again);
+		if (again.uffd_armed == l->uffd_armed &&
+		    again.uffd_start == l->uffd_start && again.uffd_len == l->uffd_len)
+			break;
+	}
 	lazyfree_resolve(&row, l->order, l->source, &again);
 	if (memcmp(&again, l, sizeof(again)))
 		return scnprintf(buf, size, "none: a PTE of it is at no position the table names");
-	if (!lazyfree_row_runs(&row, entry))
+	c = row.uffd_wp == LAZYFREE_UFFD_WP_NONE ? lazyfree_entry_case(entry) :
+	    LAZYFREE_CAN_UFFD_WP ? lazyfree_uffd_wp_case(entry) : NULL;
+	if (!c || !lazyfree_row_runs(&row, entry))
 		return scnprintf(buf, size, "none: no row like it runs through %s",
-				 lazyfree_entry_case(entry));
-	n = scnprintf(buf, size, "%s kind=%s", lazyfree_entry_case(entry),
+				 c ?: lazyfree_entry_case(entry));
+	n = scnprintf(buf, size, "%s kind=%s", c,
 		      lazyfree_field_value("kind", row.kind));
 	n += lazyfree_write_named(buf + n, size - n, "split",
 				  lazyfree_pos_names[row.split]);
@@ -590,6 +624,8 @@ static int lazyfree_write_row(const struct lazyfree_layout *l,
 				  lazyfree_pos_names[row.at]);
 	n += lazyfree_write_named(buf + n, size - n, "fork",
 				  row.fork ? "true" : "");
+	n += lazyfree_write_named(buf + n, size - n, "uffd_wp",
+				  lazyfree_uffd_wp_names[row.uffd_wp]);
 	if (row.min_order)
 		n += scnprintf(buf + n, size - n, ":min_order=%u", row.min_order);
 	return n + lazyfree_write_named(buf + n, size - n, "reclaim",

@@ -406,6 +406,12 @@ void lazyfree_resolve(const struct lazyfree_row *row, unsigned int order,
 	l->trigger = row->trigger;
 	l->at = lazyfree_pos_index(row->at, l->nr);
 	l->fork = row->fork;
+	l->uffd_armed = row->uffd_wp != LAZYFREE_UFFD_WP_NONE;
+	if (row->uffd_wp == LAZYFREE_UFFD_WP_ALL)
+		l->uffd_len = l->nr;
+	else if (row->uffd_wp >= LAZYFREE_UFFD_WP_HEAD)
+		lazyfree_hole_range(LAZYFREE_HOLE_HEAD + row->uffd_wp - LAZYFREE_UFFD_WP_HEAD,
+				    l->nr, &l->uffd_start, &l->uffd_len);
 }
 
 /* get_description of the parameter arrays of layouts */
@@ -424,7 +430,8 @@ static void lazyfree_describe(struct kunit *test, const void *param,
 static void lazyfree_add_layouts(struct lazyfree_layout *layouts,
 				 unsigned int *nr,
 				 const struct lazyfree_row *row,
-				 enum lazyfree_source source)
+				 enum lazyfree_source source,
+				 enum lazyfree_entry entry)
 {
 	unsigned int order = max(1U, row->min_order), i;
 
@@ -432,36 +439,14 @@ static void lazyfree_add_layouts(struct lazyfree_layout *layouts,
 		order = max(order, LAZYFREE_MIN_FAULT_ORDER);
 	for (; order < PMD_ORDER; order++) {
 		lazyfree_resolve(row, order, source, &layouts[*nr]);
+		if (!lazyfree_source_makes(&layouts[*nr], entry))
+			return;
 		for (i = 0; i < *nr; i++)
 			if (!memcmp(&layouts[i], &layouts[*nr], sizeof(*layouts)))
 				break;
 		if (i == *nr)
 			(*nr)++;
 	}
-}
-
-/*
- * Whether @source can make @row's layout: predirty needs MADV_FREE of a
- * faulted folio, a neighbour adjacent PFNs; shmem is not droppable, forks
- * only where the child can fault it in, goes through try_to_unmap() only.
- */
-static bool lazyfree_source_makes(enum lazyfree_source source,
-				  const struct lazyfree_row *row,
-				  enum lazyfree_entry entry)
-{
-	if ((source == LAZYFREE_FAULTED || source == LAZYFREE_FAULTED_SHMEM) &&
-	    !LAZYFREE_CAN_FAULT)
-		return false;
-	if (row->predirty && source != LAZYFREE_FAULTED)
-		return false;
-	if (row->neighbour != LAZYFREE_NEIGHBOUR_NONE &&
-	    source != LAZYFREE_HAND_BUILT)
-		return false;
-	if (lazyfree_file_source(source))
-		return LAZYFREE_CAN_SHMEM && entry == LAZYFREE_TRY_TO_UNMAP &&
-		       row->vma != LAZYFREE_VMA_DROPPABLE &&
-		       (!row->fork || source == LAZYFREE_FAULTED_SHMEM);
-	return true;
 }
 
 /*
@@ -491,8 +476,7 @@ int lazyfree_register_layouts(struct kunit *test,
 		for (i = 0; i < nr_rows; i++) {
 			const struct lazyfree_row *row = &table[i];
 
-			if (!lazyfree_row_runs(row, entry) ||
-			    !lazyfree_source_makes(source, row, entry))
+			if (!lazyfree_row_runs(row, entry))
 				continue;
 			if (row->softclean != LAZYFREE_POS_NONE &&
 			    !IS_ENABLED(CONFIG_MEM_SOFT_DIRTY))
@@ -500,7 +484,7 @@ int lazyfree_register_layouts(struct kunit *test,
 			if (row->vma == LAZYFREE_VMA_DROPPABLE &&
 			    VM_DROPPABLE == VM_NONE)
 				continue;
-			lazyfree_add_layouts(layouts, &nr, row, source);
+			lazyfree_add_layouts(layouts, &nr, row, source, entry);
 		}
 	}
 	kunit_register_params_array(test, layouts, nr, lazyfree_describe);
@@ -850,48 +834,39 @@ static bool lazyfree_attempt(struct lazyfree_fixture *fx,
 }
 
 /*
- * One row of a scenario table at one order: build the layout, redirty or
- * pin where the row says, let reclaim unmap the folio through @entry and
- * compare every PTE, count and flag with lazyfree_model().  A pinned
- * lazyfree folio must come out of the first reclaim untouched and be
- * unmapped by a second one once the reference is gone (a file folio is
- * unmapped by the first).
+ * One row of a scenario table at one order: build the layout, pin and
+ * redirty where the row says (the pin first), arm uffd-wp if it says so,
+ * let reclaim unmap the folio through @entry and compare every PTE, count
+ * and flag with lazyfree_model().  A pinned lazyfree folio must come out
+ * of the first reclaim untouched and be unmapped by a second one once the
+ * reference is gone (a file folio is unmapped by the first).
  */
 void lazyfree_run_layout(struct kunit *test,
 			 const struct lazyfree_layout *l,
 			 enum lazyfree_entry entry)
 {
+	bool pin = l->trigger == LAZYFREE_PIN || l->trigger == LAZYFREE_REDIRTY_PIN;
 	struct lazyfree_fixture *fx;
-	struct page *pinned;
+	struct page *pinned = NULL;
 	bool kept;
 
 	fx = lazyfree_fixture_create(test, l);
-
-	switch (l->trigger) {
-	case LAZYFREE_REDIRTY:
-		lazyfree_write_fault(fx, l->at);
-		fallthrough;
-	case LAZYFREE_CLEAN:
-		lazyfree_attempt(fx, l, l->trigger, entry);
-		break;
-	case LAZYFREE_REDIRTY_PIN:
+	if (pin)
 		pinned = lazyfree_pin(fx, l->at);
+	if (l->trigger == LAZYFREE_REDIRTY || l->trigger == LAZYFREE_REDIRTY_PIN)
 		lazyfree_write_fault(fx, l->at);
-		lazyfree_attempt(fx, l, l->trigger, entry);
-		lazyfree_unpin(fx, pinned);
-		break;
-	case LAZYFREE_PIN:
-		pinned = lazyfree_pin(fx, l->at);
-		kept = lazyfree_attempt(fx, l, LAZYFREE_PIN, entry);
+	if (LAZYFREE_CAN_UFFD_WP && l->uffd_armed)
+		lazyfree_arm_uffd_wp(fx, l);
+	kept = lazyfree_attempt(fx, l, l->trigger, entry);
+	if (l->trigger == LAZYFREE_PIN)
 		KUNIT_EXPECT_TRUE_MSG(test, kept,
 				      "the pinned folio was not kept: not reclaiming it again");
+	if (pin)
 		lazyfree_unpin(fx, pinned);
-		if (!kept || fx->file)
-			break;
+	if (l->trigger == LAZYFREE_PIN && kept && !fx->file) {
 		if (entry == LAZYFREE_RECLAIM_PAGES)
 			lazyfree_isolate(fx);
 		lazyfree_attempt(fx, l, LAZYFREE_CLEAN, entry);
-		break;
 	}
 	lazyfree_release_and_expect(fx);
 }
