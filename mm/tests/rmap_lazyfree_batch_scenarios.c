@@ -140,7 +140,7 @@ static void lazyfree_age(struct lazyfree_fixture *fx, unsigned int young)
  * distinct PTEs (e.g. a hole in the middle with mapped PTEs on both sides
  * needs four pages); smaller orders have no such layout.
  */
-static const struct lazyfree_row lazyfree_scenarios[] = {
+const struct lazyfree_row lazyfree_scenarios[] = {
 	/* Fully inside one page table: one batch. */
 	{ .kind = LAZYFREE_IN_TABLE, .reclaim = true },
 	{ .kind = LAZYFREE_IN_TABLE, .trigger = LAZYFREE_REDIRTY,
@@ -314,6 +314,8 @@ static const struct lazyfree_row lazyfree_scenarios[] = {
 	  .young = LAZYFREE_POS_LAST },
 };
 
+const unsigned int lazyfree_nr_scenarios = ARRAY_SIZE(lazyfree_scenarios);
+
 /*
  * Which rows run through @entry: all through try_to_unmap() but those with
  * a young PTE, which only folio_referenced() looks at; those marked
@@ -323,7 +325,9 @@ static const struct lazyfree_row lazyfree_scenarios[] = {
  * split nor reclaimed).  Not through MADV_PAGEOUT: a folio it does not see
  * whole in one walk of one page table of one mm (a hole, a PMD or VMA end
  * inside it), which it splits; an mlocked VMA, which it refuses (-EINVAL);
- * a droppable VMA (as for reclaim_pages()).
+ * a droppable VMA (as for reclaim_pages()).  Through a split
+ * (split_folio_scenarios) all but the young ones, as through
+ * try_to_unmap().
  */
 bool lazyfree_row_runs(const struct lazyfree_row *row,
 		       enum lazyfree_entry entry)
@@ -389,6 +393,12 @@ void lazyfree_hole_range(enum lazyfree_hole hole, unsigned int nr,
 void lazyfree_resolve(const struct lazyfree_row *row, unsigned int order,
 		      enum lazyfree_source source, struct lazyfree_layout *l)
 {
+	static const enum lazyfree_hole uffd_wp_runs[] = {
+		[LAZYFREE_UFFD_WP_HEAD] = LAZYFREE_HOLE_HEAD,
+		[LAZYFREE_UFFD_WP_MIDDLE] = LAZYFREE_HOLE_MIDDLE,
+		[LAZYFREE_UFFD_WP_TAIL] = LAZYFREE_HOLE_TAIL,
+	};
+
 	memset(l, 0, sizeof(*l));	/* comparable with memcmp() */
 	l->source = source;
 	l->order = order;
@@ -407,11 +417,10 @@ void lazyfree_resolve(const struct lazyfree_row *row, unsigned int order,
 	l->at = lazyfree_pos_index(row->at, l->nr);
 	l->fork = row->fork;
 	l->uffd_armed = row->uffd_wp != LAZYFREE_UFFD_WP_NONE;
-	if (row->uffd_wp == LAZYFREE_UFFD_WP_ALL)
-		l->uffd_len = l->nr;
-	else if (row->uffd_wp >= LAZYFREE_UFFD_WP_HEAD)
-		lazyfree_hole_range(LAZYFREE_HOLE_HEAD + row->uffd_wp - LAZYFREE_UFFD_WP_HEAD,
-				    l->nr, &l->uffd_start, &l->uffd_len);
+	l->uffd_len = row->uffd_wp == LAZYFREE_UFFD_WP_ALL ? l->nr : 0;
+	if (row->uffd_wp >= LAZYFREE_UFFD_WP_HEAD && row->uffd_wp <= LAZYFREE_UFFD_WP_TAIL)
+		lazyfree_hole_range(uffd_wp_runs[row->uffd_wp], l->nr,
+				    &l->uffd_start, &l->uffd_len);
 }
 
 /* get_description of the parameter arrays of layouts */
@@ -553,14 +562,6 @@ static unsigned long lazyfree_reclaim_pages(struct lazyfree_fixture *fx)
 	return reclaim_pages(&folio_list);
 }
 
-/* Put the folio back on the LRU, where MADV_PAGEOUT looks for it. */
-static void lazyfree_back_to_lru(struct lazyfree_fixture *fx)
-{
-	kunit_release_action(fx->test, lazyfree_putback_lru_action, fx->folio);
-	fx->isolated = false;
-	lru_add_drain_all();
-}
-
 /*
  * Direct reclaim sees the folio alone: the file LRU lists (a lazyfree folio
  * is on those) hold its pages and nothing else, and there is no swap (the
@@ -589,23 +590,6 @@ static void lazyfree_try_to_free_pages(struct lazyfree_fixture *fx)
 {
 	try_to_free_pages(node_zonelist(folio_nid(fx->folio), GFP_HIGHUSER_MOVABLE),
 			  0, GFP_HIGHUSER_MOVABLE, NULL);
-}
-
-/*
- * The checks every unmap attempt ends with: every PTE of every mm, the
- * page-table canaries and the neighbour's PTEs.  Returns whether the PTEs
- * and canaries were as expected: if not, the folio may be gone and must
- * not be looked at.
- */
-static bool lazyfree_expect_unmap(struct lazyfree_fixture *fx,
-				  const struct lazyfree_expect *exp)
-{
-	bool ok;
-
-	ok = lazyfree_expect_ptes(fx, exp);
-	ok = lazyfree_expect_canaries(fx) && ok;
-	lazyfree_expect_neighbour(fx);
-	return ok;
 }
 
 /*
@@ -828,6 +812,8 @@ static bool lazyfree_attempt(struct lazyfree_fixture *fx,
 	}
 	if (entry == LAZYFREE_TRY_TO_UNMAP)
 		return lazyfree_try_to_unmap_and_expect(fx, l, trigger);
+	if (LAZYFREE_CAN_SHMEM && entry == LAZYFREE_SPLIT)
+		return lazyfree_split_and_expect(fx, l, trigger);
 	if (entry == LAZYFREE_REFERENCES)
 		return lazyfree_references_and_expect(fx, l, trigger);
 	return lazyfree_reclaim_and_expect(fx, l, trigger, entry);
@@ -934,7 +920,8 @@ static struct kunit_case rmap_lazyfree_batch_test_cases[] = {
  * lazyfree_entry_case() - the case that runs the table through an entry
  * @entry: the entry
  *
- * Return: the case's name, found by its parameters.
+ * Return: the case's name, found by its parameters (split_folio_scenarios,
+ * of rmap_lazyfree_batch_fault.c, for LAZYFREE_SPLIT).
  */
 const char *lazyfree_entry_case(enum lazyfree_entry entry)
 {
@@ -947,6 +934,8 @@ const char *lazyfree_entry_case(enum lazyfree_entry entry)
 	};
 	const struct kunit_case *c;
 
+	if (entry == LAZYFREE_SPLIT)
+		return "split_folio_scenarios";
 	for (c = rmap_lazyfree_batch_test_cases; c->name; c++)
 		if (c->param_init == params_init[entry])
 			return c->name;

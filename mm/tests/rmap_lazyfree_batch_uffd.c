@@ -44,7 +44,6 @@ static void lazyfree_register_uffd_wp(struct lazyfree_fixture *fx,
 	mmap_write_lock(mm);
 	vma_iter_init(&vmi, mm, fx->addr);
 	for_each_vma_range(vmi, vma, end) {
-		vma_start_write(vma);
 		vm_flags_set(vma, VM_UFFD_WP);
 		if (vma->vm_flags & VM_SHARED)
 			vma_set_page_prot(vma);
@@ -55,9 +54,11 @@ static void lazyfree_register_uffd_wp(struct lazyfree_fixture *fx,
 /*
  * Write-protect PTE i of @mm, by uffd-wp if @uffd_wp, as change_protection()
  * does for one PTE (UFFDIO_WRITEPROTECT, mprotect()): one PTE at a time, so
- * that the dirty bits stay where they were.  Returns whether it was present.
+ * that the dirty bits stay where they were.  A none PTE of a file VMA
+ * write-protected by uffd-wp becomes a uffd-wp marker, as
+ * UFFDIO_WRITEPROTECT leaves one there (userfaultfd_wp_use_markers()).
  */
-static bool lazyfree_protect_pte(struct lazyfree_fixture *fx,
+static void lazyfree_protect_pte(struct lazyfree_fixture *fx,
 				 struct mm_struct *mm, unsigned int i,
 				 bool uffd_wp)
 {
@@ -65,22 +66,22 @@ static bool lazyfree_protect_pte(struct lazyfree_fixture *fx,
 	struct vm_area_struct *vma;
 	spinlock_t *ptl;	/* the PTE table's lock */
 	pte_t *ptep, old, pte;
-	bool present;
 
 	vma = vma_lookup(mm, addr);
 	ptep = vma ? lazyfree_pte_lock(mm, addr, false, &ptl) : NULL;
 	if (!ptep)
-		return false;
-	present = pte_present(ptep_get(ptep));
-	if (present) {
+		return;
+	old = ptep_get(ptep);
+	if (pte_present(old)) {
 		old = ptep_modify_prot_start(vma, addr, ptep);
 		pte = pte_wrprotect(old);
 		if (uffd_wp)
 			pte = pte_mkuffd(pte);
 		ptep_modify_prot_commit(vma, addr, ptep, old, pte);
+	} else if (pte_none(old) && uffd_wp && !vma_is_anonymous(vma)) {
+		set_pte_at(mm, addr, ptep, make_pte_marker(PTE_MARKER_UFFD_WP));
 	}
 	pte_unmap_unlock(ptep, ptl);
-	return present;
 }
 
 /**
@@ -90,8 +91,9 @@ static bool lazyfree_protect_pte(struct lazyfree_fixture *fx,
  *
  * In every mm: registers the VMAs holding the folio for uffd-wp and
  * write-protects every PTE of the folio, those from @l->uffd_start on
- * (@l->uffd_len of them) by uffd-wp; then checks that the bits are where
- * the layout says.  A redirtied PTE keeps its dirty bit, as it does when
+ * (@l->uffd_len of them) by uffd-wp, a none one of a file VMA there with
+ * a marker; then checks that the bits and markers are where the layout
+ * says.  A redirtied PTE keeps its dirty bit, as it does when
  * UFFDIO_WRITEPROTECT protects it after the write.
  */
 void lazyfree_arm_uffd_wp(struct lazyfree_fixture *fx,
@@ -114,9 +116,13 @@ void lazyfree_arm_uffd_wp(struct lazyfree_fixture *fx,
 		mmap_read_unlock(mm);
 		for (i = 0; i < fx->nr_pages; i++) {
 			pte = lazyfree_read_pte(mm, lazyfree_page_addr(fx, i));
-			if (!pte_present(pte))
-				continue;
 			uffd_wp = i >= l->uffd_start && i < l->uffd_start + l->uffd_len;
+			if (!pte_present(pte)) {
+				KUNIT_ASSERT_EQ_MSG(test, pte_is_uffd_wp_marker(pte),
+						    uffd_wp && fx->file,
+						    "mm %u PTE %u: marker not as armed", k, i);
+				continue;
+			}
 			KUNIT_ASSERT_FALSE_MSG(test, pte_write(pte),
 					       "mm %u PTE %u still writable", k, i);
 			KUNIT_ASSERT_EQ_MSG(test, lazyfree_pte_uffd_wp(pte), uffd_wp,
@@ -129,8 +135,9 @@ void lazyfree_arm_uffd_wp(struct lazyfree_fixture *fx,
 
 /*
  * Every PTE write-protected, in a VMA registered for uffd-wp: each row runs
- * at every order, on every source that can make it, through try_to_unmap()
- * and, where .reclaim says so, reclaim_pages() (lazyfree anon folios only).
+ * at every order, on every source that can make it, through try_to_unmap(),
+ * through a split (faulted shmem folios) and, where .reclaim says so,
+ * reclaim_pages() (lazyfree anon folios only).
  */
 static const struct lazyfree_row lazyfree_uffd_wp_scenarios[] = {
 	/* Registered, no PTE protected by uffd-wp: no marker anywhere. */
@@ -192,6 +199,13 @@ static int lazyfree_uffd_wp_reclaim_params_init(struct kunit *test)
 					 LAZYFREE_RECLAIM_PAGES, ~0U);
 }
 
+static int lazyfree_uffd_wp_split_params_init(struct kunit *test)
+{
+	return lazyfree_register_layouts(test, lazyfree_uffd_wp_scenarios,
+					 ARRAY_SIZE(lazyfree_uffd_wp_scenarios),
+					 LAZYFREE_SPLIT, BIT(LAZYFREE_FAULTED_SHMEM));
+}
+
 static void try_to_unmap_uffd_wp(struct kunit *test)
 {
 	lazyfree_run_layout(test, test->param_value, LAZYFREE_TRY_TO_UNMAP);
@@ -202,11 +216,19 @@ static void reclaim_pages_uffd_wp(struct kunit *test)
 	lazyfree_run_layout(test, test->param_value, LAZYFREE_RECLAIM_PAGES);
 }
 
+/* A split of a faulted shmem folio leaves markers as reclaim does. */
+static void split_folio_uffd_wp(struct kunit *test)
+{
+	lazyfree_run_layout(test, test->param_value, LAZYFREE_SPLIT);
+}
+
 static struct kunit_case rmap_lazyfree_batch_uffd_wp_test_cases[] = {
 	KUNIT_CASE_PARAM_WITH_INIT(try_to_unmap_uffd_wp, kunit_array_gen_params,
 				   lazyfree_uffd_wp_unmap_params_init, NULL),
 	KUNIT_CASE_PARAM_WITH_INIT(reclaim_pages_uffd_wp, kunit_array_gen_params,
 				   lazyfree_uffd_wp_reclaim_params_init, NULL),
+	KUNIT_CASE_PARAM_WITH_INIT(split_folio_uffd_wp, kunit_array_gen_params,
+				   lazyfree_uffd_wp_split_params_init, NULL),
 	{}
 };
 
@@ -224,7 +246,9 @@ const char *lazyfree_uffd_wp_case(enum lazyfree_entry entry)
 		if ((c->param_init == lazyfree_uffd_wp_unmap_params_init &&
 		     entry == LAZYFREE_TRY_TO_UNMAP) ||
 		    (c->param_init == lazyfree_uffd_wp_reclaim_params_init &&
-		     entry == LAZYFREE_RECLAIM_PAGES))
+		     entry == LAZYFREE_RECLAIM_PAGES) ||
+		    (c->param_init == lazyfree_uffd_wp_split_params_init &&
+		     entry == LAZYFREE_SPLIT))
 			return c->name;
 	return NULL;
 }
