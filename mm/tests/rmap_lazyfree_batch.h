@@ -400,7 +400,6 @@ void lazyfree_mmput_action(void *mm);
 void lazyfree_folio_put_action(void *folio);
 void lazyfree_putback_lru_action(void *folio);
 void lazyfree_isolate(struct lazyfree_fixture *fx);
-void lazyfree_back_to_lru(struct lazyfree_fixture *fx);
 struct lazyfree_fixture *
 lazyfree_fixture_alloc(struct kunit *test, unsigned int nr, unsigned long *base);
 struct lazyfree_fixture *
@@ -474,12 +473,6 @@ unsigned int lazyfree_diffs_end(const struct lazyfree_diffs *d,
  *	from there and checks references first (folio_check_references()),
  *	as kswapd and memory cgroup reclaim do.  The case is skipped where
  *	the lists hold anything else
- * @LAZYFREE_SPLIT: split_folio() of the folio, back on the LRU, as
- *	truncation or migration splits a large file folio: unmap_folio()
- *	unmaps it with try_to_unmap(TTU_IGNORE_MLOCK | TTU_RMAP_LOCKED |
- *	TTU_SYNC | TTU_BATCH_FLUSH), mlocked VMAs included, before the split
- *	to order 0; a folio in a page cache only (faulted shmem), whose
- *	order-0 pieces stay there
  */
 enum lazyfree_entry {
 	LAZYFREE_TRY_TO_UNMAP,
@@ -487,7 +480,6 @@ enum lazyfree_entry {
 	LAZYFREE_MADV_PAGEOUT,
 	LAZYFREE_REFERENCES,
 	LAZYFREE_LRU,
-	LAZYFREE_SPLIT,
 };
 
 /**
@@ -549,8 +541,6 @@ void lazyfree_forget_folio(struct lazyfree_fixture *fx, const char *when);
 void lazyfree_snapshot(struct lazyfree_fixture *fx);
 bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
 			  const struct lazyfree_expect *exp);
-bool lazyfree_expect_unmap(struct lazyfree_fixture *fx,
-			   const struct lazyfree_expect *exp);
 void lazyfree_zap_range(struct lazyfree_fixture *fx, struct mm_struct *mm,
 			unsigned int first, unsigned int end);
 void lazyfree_expect_aged(const struct lazyfree_fixture *fx,
@@ -676,14 +666,6 @@ void lazyfree_hole_range(enum lazyfree_hole hole, unsigned int nr,
 void lazyfree_resolve(const struct lazyfree_row *row, unsigned int order,
 		      enum lazyfree_source source, struct lazyfree_layout *l);
 const char *lazyfree_entry_case(enum lazyfree_entry entry);
-
-extern const struct lazyfree_row lazyfree_scenarios[];
-extern const unsigned int lazyfree_nr_scenarios;
-
-/* Where LAZYFREE_CAN_SHMEM only: rmap_lazyfree_batch_file.c. */
-bool lazyfree_split_and_expect(struct lazyfree_fixture *fx,
-			       const struct lazyfree_layout *l,
-			       enum lazyfree_trigger trigger);
 
 /* Where LAZYFREE_CAN_UFFD_WP only: rmap_lazyfree_batch_uffd.c. */
 void lazyfree_arm_uffd_wp(struct lazyfree_fixture *fx,

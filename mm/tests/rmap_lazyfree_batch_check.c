@@ -167,23 +167,6 @@ bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
 }
 
 /*
- * The checks every unmap attempt ends with: every PTE of every mm, the
- * page-table canaries and the neighbour's PTEs.  Returns whether the PTEs
- * and canaries were as expected: if not, the folio may be gone and must
- * not be looked at.
- */
-bool lazyfree_expect_unmap(struct lazyfree_fixture *fx,
-			   const struct lazyfree_expect *exp)
-{
-	bool ok;
-
-	ok = lazyfree_expect_ptes(fx, exp);
-	ok = lazyfree_expect_canaries(fx) && ok;
-	lazyfree_expect_neighbour(fx);
-	return ok;
-}
-
-/*
  * After folio_referenced(): every PTE it looked at is old, since it clears
  * the accessed bits of each batch, all of it; the PTEs of an mlocked VMA,
  * which it does not look at, keep theirs.

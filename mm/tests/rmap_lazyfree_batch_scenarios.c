@@ -140,7 +140,7 @@ static void lazyfree_age(struct lazyfree_fixture *fx, unsigned int young)
  * distinct PTEs (e.g. a hole in the middle with mapped PTEs on both sides
  * needs four pages); smaller orders have no such layout.
  */
-const struct lazyfree_row lazyfree_scenarios[] = {
+static const struct lazyfree_row lazyfree_scenarios[] = {
 	/* Fully inside one page table: one batch. */
 	{ .kind = LAZYFREE_IN_TABLE, .reclaim = true },
 	{ .kind = LAZYFREE_IN_TABLE, .trigger = LAZYFREE_REDIRTY,
@@ -314,8 +314,6 @@ const struct lazyfree_row lazyfree_scenarios[] = {
 	  .young = LAZYFREE_POS_LAST },
 };
 
-const unsigned int lazyfree_nr_scenarios = ARRAY_SIZE(lazyfree_scenarios);
-
 /*
  * Which rows run through @entry: all through try_to_unmap() but those with
  * a young PTE, which only folio_referenced() looks at; those marked
@@ -325,9 +323,7 @@ const unsigned int lazyfree_nr_scenarios = ARRAY_SIZE(lazyfree_scenarios);
  * split nor reclaimed).  Not through MADV_PAGEOUT: a folio it does not see
  * whole in one walk of one page table of one mm (a hole, a PMD or VMA end
  * inside it), which it splits; an mlocked VMA, which it refuses (-EINVAL);
- * a droppable VMA (as for reclaim_pages()).  Through a split
- * (split_folio_scenarios) all but the young ones, as through
- * try_to_unmap().
+ * a droppable VMA (as for reclaim_pages()).
  */
 bool lazyfree_row_runs(const struct lazyfree_row *row,
 		       enum lazyfree_entry entry)
@@ -562,6 +558,14 @@ static unsigned long lazyfree_reclaim_pages(struct lazyfree_fixture *fx)
 	return reclaim_pages(&folio_list);
 }
 
+/* Put the folio back on the LRU, where MADV_PAGEOUT looks for it. */
+static void lazyfree_back_to_lru(struct lazyfree_fixture *fx)
+{
+	kunit_release_action(fx->test, lazyfree_putback_lru_action, fx->folio);
+	fx->isolated = false;
+	lru_add_drain_all();
+}
+
 /*
  * Direct reclaim sees the folio alone: the file LRU lists (a lazyfree folio
  * is on those) hold its pages and nothing else, and there is no swap (the
@@ -590,6 +594,23 @@ static void lazyfree_try_to_free_pages(struct lazyfree_fixture *fx)
 {
 	try_to_free_pages(node_zonelist(folio_nid(fx->folio), GFP_HIGHUSER_MOVABLE),
 			  0, GFP_HIGHUSER_MOVABLE, NULL);
+}
+
+/*
+ * The checks every unmap attempt ends with: every PTE of every mm, the
+ * page-table canaries and the neighbour's PTEs.  Returns whether the PTEs
+ * and canaries were as expected: if not, the folio may be gone and must
+ * not be looked at.
+ */
+static bool lazyfree_expect_unmap(struct lazyfree_fixture *fx,
+				  const struct lazyfree_expect *exp)
+{
+	bool ok;
+
+	ok = lazyfree_expect_ptes(fx, exp);
+	ok = lazyfree_expect_canaries(fx) && ok;
+	lazyfree_expect_neighbour(fx);
+	return ok;
 }
 
 /*
@@ -812,8 +833,6 @@ static bool lazyfree_attempt(struct lazyfree_fixture *fx,
 	}
 	if (entry == LAZYFREE_TRY_TO_UNMAP)
 		return lazyfree_try_to_unmap_and_expect(fx, l, trigger);
-	if (LAZYFREE_CAN_SHMEM && entry == LAZYFREE_SPLIT)
-		return lazyfree_split_and_expect(fx, l, trigger);
 	if (entry == LAZYFREE_REFERENCES)
 		return lazyfree_references_and_expect(fx, l, trigger);
 	return lazyfree_reclaim_and_expect(fx, l, trigger, entry);
@@ -920,8 +939,7 @@ static struct kunit_case rmap_lazyfree_batch_test_cases[] = {
  * lazyfree_entry_case() - the case that runs the table through an entry
  * @entry: the entry
  *
- * Return: the case's name, found by its parameters (split_folio_scenarios,
- * of rmap_lazyfree_batch_fault.c, for LAZYFREE_SPLIT).
+ * Return: the case's name, found by its parameters.
  */
 const char *lazyfree_entry_case(enum lazyfree_entry entry)
 {
@@ -934,8 +952,6 @@ const char *lazyfree_entry_case(enum lazyfree_entry entry)
 	};
 	const struct kunit_case *c;
 
-	if (entry == LAZYFREE_SPLIT)
-		return "split_folio_scenarios";
 	for (c = rmap_lazyfree_batch_test_cases; c->name; c++)
 		if (c->param_init == params_init[entry])
 			return c->name;
