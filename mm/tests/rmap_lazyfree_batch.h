@@ -507,6 +507,7 @@ void lazyfree_unguard(struct lazyfree_fixture *fx);
 bool lazyfree_source_makes(const struct lazyfree_layout *l,
 			   enum lazyfree_entry entry);
 bool lazyfree_in_hole(const struct lazyfree_layout *l, unsigned int i);
+bool lazyfree_in_uffd_wp(const struct lazyfree_layout *l, unsigned int i);
 void lazyfree_mapped_from(const struct lazyfree_layout *l,
 			  unsigned int first, unsigned long *mapped);
 void lazyfree_model(const struct lazyfree_layout *l,

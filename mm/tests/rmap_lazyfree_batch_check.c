@@ -85,6 +85,7 @@ static bool lazyfree_check_pte(const struct lazyfree_fixture *fx, unsigned int k
 			       struct lazyfree_diffs *d)
 {
 	pte_t pte = lazyfree_read_pte(fx->mms[k], lazyfree_page_addr(fx, i));
+	const char *cleared = marker ? "a uffd-wp marker" : "none";
 	unsigned long want = fx->pfn + i;
 	struct kunit *test = fx->test;
 
@@ -96,14 +97,11 @@ static bool lazyfree_check_pte(const struct lazyfree_fixture *fx, unsigned int k
 		if (pte_present(pte))
 			KUNIT_FAIL(test,
 				   "mm %u PTE %u/%u: expected %s, found %#llx (pfn %#lx, folio page %ld)",
-				   k, i, fx->nr_pages,
-				   marker ? "a uffd-wp marker" : "none",
-				   (u64)pte_val(pte), pte_pfn(pte),
-				   (long)(pte_pfn(pte) - fx->pfn));
+				   k, i, fx->nr_pages, cleared, (u64)pte_val(pte),
+				   pte_pfn(pte), (long)(pte_pfn(pte) - fx->pfn));
 		else
 			KUNIT_FAIL(test, "mm %u PTE %u/%u: expected %s, found %s (%#llx)",
-				   k, i, fx->nr_pages,
-				   marker ? "a uffd-wp marker" : "none",
+				   k, i, fx->nr_pages, cleared,
 				   pte_none(pte) ? "none" :
 				   pte_is_uffd_wp_marker(pte) ? "a uffd-wp marker" :
 				   "another non-present entry", (u64)pte_val(pte));

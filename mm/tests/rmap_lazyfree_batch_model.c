@@ -46,6 +46,12 @@ bool lazyfree_source_makes(const struct lazyfree_layout *l,
 	return true;
 }
 
+/* Whether PTE @i of @l is write-protected by uffd-wp (its bit set). */
+bool lazyfree_in_uffd_wp(const struct lazyfree_layout *l, unsigned int i)
+{
+	return i >= l->uffd_start && i < l->uffd_start + l->uffd_len;
+}
+
 /* In @mapped, exactly the PTEs of @l from @first on outside its hole. */
 void lazyfree_mapped_from(const struct lazyfree_layout *l,
 			  unsigned int first, unsigned long *mapped)
@@ -77,12 +83,6 @@ static bool lazyfree_writable(const struct lazyfree_layout *l, unsigned int i)
 	return !l->uffd_armed && i != l->wrprotect;
 }
 
-/* Whether PTE i is write-protected by uffd-wp right before the unmap. */
-static bool lazyfree_uffd_wp(const struct lazyfree_layout *l, unsigned int i)
-{
-	return i >= l->uffd_start && i < l->uffd_start + l->uffd_len;
-}
-
 /*
  * Whether a batch holding PTE i - 1 must end before PTE i: at a hole, at the
  * end of a page table, at the end of a VMA, where the write or the
@@ -105,7 +105,7 @@ static bool lazyfree_batch_ends_before(const struct lazyfree_layout *l,
 	    lazyfree_soft_dirty(l, i) != lazyfree_soft_dirty(l, i - 1))
 		return true;
 	return lazyfree_writable(l, i) != lazyfree_writable(l, i - 1) ||
-	       lazyfree_uffd_wp(l, i) != lazyfree_uffd_wp(l, i - 1);
+	       lazyfree_in_uffd_wp(l, i) != lazyfree_in_uffd_wp(l, i - 1);
 }
 
 /* The first PTE of the batch that holds PTE @i. */
@@ -162,7 +162,7 @@ void lazyfree_model(const struct lazyfree_layout *l,
 	if (lazyfree_file_source(l->source)) {
 		lazyfree_mapped_from(l, walk_end, exp->mapped);
 		for (i = 0; i < l->nr; i++)
-			if (lazyfree_uffd_wp(l, i) &&
+			if (lazyfree_in_uffd_wp(l, i) &&
 			    (i < walk_end || lazyfree_in_hole(l, i)))
 				__set_bit(i, exp->markers);
 		exp->dirty = redirtied && l->at < walk_end;

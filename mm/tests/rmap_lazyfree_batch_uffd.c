@@ -110,13 +110,12 @@ void lazyfree_arm_uffd_wp(struct lazyfree_fixture *fx,
 		lazyfree_register_uffd_wp(fx, mm);
 		mmap_read_lock(mm);
 		for (i = 0; i < fx->nr_pages; i++)
-			lazyfree_protect_pte(fx, mm, i, i >= l->uffd_start &&
-					     i < l->uffd_start + l->uffd_len);
+			lazyfree_protect_pte(fx, mm, i, lazyfree_in_uffd_wp(l, i));
 		flush_tlb_mm(mm);
 		mmap_read_unlock(mm);
 		for (i = 0; i < fx->nr_pages; i++) {
 			pte = lazyfree_read_pte(mm, lazyfree_page_addr(fx, i));
-			uffd_wp = i >= l->uffd_start && i < l->uffd_start + l->uffd_len;
+			uffd_wp = lazyfree_in_uffd_wp(l, i);
 			if (!pte_present(pte)) {
 				KUNIT_ASSERT_EQ_MSG(test, pte_is_uffd_wp_marker(pte),
 						    uffd_wp && fx->file,
