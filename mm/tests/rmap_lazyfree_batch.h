@@ -48,6 +48,14 @@
 /* Each case maps this much user address space; see lazyfree_map_window(). */
 #define LAZYFREE_WINDOW_SIZE	(4 * PMD_SIZE)
 
+/*
+ * Whether reclaim can defer the TLB flush of a batch to try_to_unmap_flush()
+ * (TTU_BATCH_FLUSH): on SMP, where the arch batches flushes, for an mm live
+ * on another CPU than reclaim's.
+ */
+#define LAZYFREE_CAN_DEFER_FLUSH \
+	(IS_ENABLED(CONFIG_SMP) && IS_ENABLED(CONFIG_ARCH_WANT_BATCHED_UNMAP_TLB_FLUSH))
+
 int lazyfree_mm_suite_init(struct kunit_suite *suite);
 void lazyfree_mm_suite_exit(struct kunit_suite *suite);
 pmd_t *lazyfree_pmd_alloc(struct mm_struct *mm, unsigned long addr);
@@ -57,6 +65,7 @@ pte_t lazyfree_read_pte(struct mm_struct *mm, unsigned long addr);
 long lazyfree_rss(struct mm_struct *mm, int member);
 const char *lazyfree_rss_name(int member);
 void lazyfree_use_mm(struct kunit *test);
+void lazyfree_share_mms(struct mm_struct **mms, unsigned int nr);
 unsigned long lazyfree_mmap(struct kunit *test, unsigned long size);
 unsigned long lazyfree_map_window(struct kunit *test);
 
@@ -339,6 +348,11 @@ struct lazyfree_layout {
  *	lazyfree_guard() has them poisoned (KASAN), else NULL
  * @failed_before_guard: whether the case had failed when lazyfree_guard()
  *	began
+ * @shared: every mm is live on every CPU (lazyfree_share_mms()), as a
+ *	multithreaded program's is: where LAZYFREE_CAN_DEFER_FLUSH, reclaim
+ *	defers the TLB flush of each batch it clears
+ * @tlb_batched: per mm, its count of deferred TLB flushes
+ *	(mm->tlb_flush_batched) right before the unmap under test
  *
  * Built by lazyfree_fixture_create(); everything it sets up is undone by
  * KUnit resources (the case's mappings unmapped from the suite's mm, see
@@ -377,6 +391,8 @@ struct lazyfree_fixture {
 	unsigned int young;
 	struct page *guarded[LAZYFREE_MAX_MMS][2];
 	bool failed_before_guard;
+	bool shared;
+	int tlb_batched[LAZYFREE_MAX_MMS];
 };
 
 u8 lazyfree_pattern(unsigned int page);
@@ -400,6 +416,7 @@ void lazyfree_mmput_action(void *mm);
 void lazyfree_folio_put_action(void *folio);
 void lazyfree_putback_lru_action(void *folio);
 void lazyfree_isolate(struct lazyfree_fixture *fx);
+void lazyfree_back_to_lru(struct lazyfree_fixture *fx);
 struct lazyfree_fixture *
 lazyfree_fixture_alloc(struct kunit *test, unsigned int nr, unsigned long *base);
 struct lazyfree_fixture *
@@ -473,6 +490,18 @@ unsigned int lazyfree_diffs_end(const struct lazyfree_diffs *d,
  *	from there and checks references first (folio_check_references()),
  *	as kswapd and memory cgroup reclaim do.  The case is skipped where
  *	the lists hold anything else
+ * @LAZYFREE_SPLIT: split_folio() of the folio, back on the LRU, as
+ *	truncation or migration splits a large file folio: unmap_folio()
+ *	unmaps it with try_to_unmap(TTU_IGNORE_MLOCK | TTU_RMAP_LOCKED |
+ *	TTU_SYNC | TTU_BATCH_FLUSH), mlocked VMAs included, before the split
+ *	to order 0; a folio in a page cache only (faulted shmem), whose
+ *	order-0 pieces stay there
+ * @LAZYFREE_UNMAP_AS_SPLIT: unmap_folio()'s steps, taken by the test:
+ *	try_to_unmap() with its flags under i_mmap_lock_read(), checked and
+ *	repaired like any unmap.  lazyfree_run_layout() runs a layout this
+ *	way before it splits a folio of that layout (LAZYFREE_SPLIT): a
+ *	batch that broke the folio's counts would make the split BUG in its
+ *	freeze, where the test can no longer repair them
  */
 enum lazyfree_entry {
 	LAZYFREE_TRY_TO_UNMAP,
@@ -480,6 +509,8 @@ enum lazyfree_entry {
 	LAZYFREE_MADV_PAGEOUT,
 	LAZYFREE_REFERENCES,
 	LAZYFREE_LRU,
+	LAZYFREE_SPLIT,
+	LAZYFREE_UNMAP_AS_SPLIT,
 };
 
 /**
@@ -542,6 +573,8 @@ void lazyfree_forget_folio(struct lazyfree_fixture *fx, const char *when);
 void lazyfree_snapshot(struct lazyfree_fixture *fx);
 bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
 			  const struct lazyfree_expect *exp);
+bool lazyfree_expect_unmap(struct lazyfree_fixture *fx,
+			   const struct lazyfree_expect *exp);
 void lazyfree_zap_range(struct lazyfree_fixture *fx, struct mm_struct *mm,
 			unsigned int first, unsigned int end);
 void lazyfree_expect_aged(const struct lazyfree_fixture *fx,
@@ -558,6 +591,7 @@ void lazyfree_read_mthp(unsigned int order, long *stats);
 long lazyfree_mthp_splits(unsigned int order);
 unsigned long lazyfree_vm_event(struct kunit *test,
 				enum vm_event_item item);
+void lazyfree_fold_vmstats(void);
 unsigned long lazyfree_node_stat(enum node_stat_item item);
 bool lazyfree_hold_folio(struct lazyfree_fixture *fx);
 bool lazyfree_expect_folio_split(struct lazyfree_fixture *fx,
@@ -667,6 +701,14 @@ void lazyfree_hole_range(enum lazyfree_hole hole, unsigned int nr,
 void lazyfree_resolve(const struct lazyfree_row *row, unsigned int order,
 		      enum lazyfree_source source, struct lazyfree_layout *l);
 const char *lazyfree_entry_case(enum lazyfree_entry entry);
+
+extern const struct lazyfree_row lazyfree_scenarios[];
+extern const unsigned int lazyfree_nr_scenarios;
+
+/* Where LAZYFREE_CAN_SHMEM only: rmap_lazyfree_batch_file.c. */
+bool lazyfree_split_and_expect(struct lazyfree_fixture *fx,
+			       const struct lazyfree_layout *l,
+			       enum lazyfree_trigger trigger);
 
 /* Where LAZYFREE_CAN_UFFD_WP only: rmap_lazyfree_batch_uffd.c. */
 void lazyfree_arm_uffd_wp(struct lazyfree_fixture *fx,

@@ -55,9 +55,23 @@ static void lazyfree_save_neighbour(struct lazyfree_fixture *fx)
 }
 
 /* Right before an unmap: record every PTE, arm the canaries. */
+/* The count of TLB flushes reclaim deferred in @mm (0 where it cannot). */
+static int lazyfree_tlb_batched(struct mm_struct *mm)
+{
+#ifdef CONFIG_ARCH_WANT_BATCHED_UNMAP_TLB_FLUSH
+	return atomic_read(&mm->tlb_flush_batched);
+#else
+	return 0;
+#endif
+}
+
 void lazyfree_snapshot(struct lazyfree_fixture *fx)
 {
+	unsigned int k;
+
 	lazyfree_walk_mms(fx, &lazyfree_save_ops);
+	for (k = 0; k < fx->nr_mms; k++)
+		fx->tlb_batched[k] = lazyfree_tlb_batched(fx->mms[k]);
 	lazyfree_save_neighbour(fx);
 	lazyfree_arm_canaries(fx);
 }
@@ -146,6 +160,33 @@ static bool lazyfree_check_pte(const struct lazyfree_fixture *fx, unsigned int k
  * counted.  Returns whether everything matched.  Reads no folio state, so
  * it is safe after reclaim freed the folio.
  */
+/*
+ * Whether reclaim deferred the TLB flush of a batch it cleared in mm @k:
+ * never unless the mm is live on another CPU (@fx->shared), always then
+ * if a present PTE of the folio there ended up unmapped.  (A batch it
+ * restored was cleared too, and may have deferred or not.)
+ */
+static void lazyfree_expect_tlb_flush(const struct lazyfree_fixture *fx,
+				      const struct lazyfree_expect *exp,
+				      unsigned int k)
+{
+	bool deferred = lazyfree_tlb_batched(fx->mms[k]) != fx->tlb_batched[k];
+	bool unmapped = false;
+	unsigned int i;
+
+	for (i = 0; i < fx->nr_pages; i++)
+		if (pte_present(fx->orig[k][i]) && !test_bit(i, exp->mapped))
+			unmapped = true;
+	if (!LAZYFREE_CAN_DEFER_FLUSH || !fx->shared)
+		KUNIT_EXPECT_FALSE_MSG(fx->test, deferred,
+				       "mm %u: reclaim deferred a TLB flush, though the mm is live on no other CPU",
+				       k);
+	else if (unmapped)
+		KUNIT_EXPECT_TRUE_MSG(fx->test, deferred,
+				      "mm %u: reclaim flushed the TLB at once, though the mm is live on another CPU",
+				      k);
+}
+
 bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
 			  const struct lazyfree_expect *exp)
 {
@@ -157,11 +198,29 @@ bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
 		for (i = 0; i < fx->nr_pages; i++)
 			lazyfree_check_pte(fx, k, i, test_bit(i, exp->mapped),
 					   test_bit(i, exp->markers), &d);
+		lazyfree_expect_tlb_flush(fx, exp, k);
 		KUNIT_EXPECT_EQ_MSG(fx->test, lazyfree_rss(fx->mms[k], fx->rss_member),
 				    fx->rss_base[k] + nr_mapped, "%s of mm %u",
 				    lazyfree_rss_name(fx->rss_member), k);
 	}
 	return !lazyfree_diffs_end(&d, "PTEs differ");
+}
+
+/*
+ * The checks every unmap attempt ends with: every PTE of every mm, the
+ * page-table canaries and the neighbour's PTEs.  Returns whether the PTEs
+ * and canaries were as expected: if not, the folio may be gone and must
+ * not be looked at.
+ */
+bool lazyfree_expect_unmap(struct lazyfree_fixture *fx,
+			   const struct lazyfree_expect *exp)
+{
+	bool ok;
+
+	ok = lazyfree_expect_ptes(fx, exp);
+	ok = lazyfree_expect_canaries(fx) && ok;
+	lazyfree_expect_neighbour(fx);
+	return ok;
 }
 
 /*
@@ -475,6 +534,28 @@ unsigned long lazyfree_vm_event(struct kunit *test,
 	count = events[item];
 	kfree(events);
 	return count;
+}
+
+static void lazyfree_fold_local_vmstats(struct work_struct *work)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	cpu_vm_stats_fold(smp_processor_id());
+	local_irq_restore(flags);
+}
+
+/*
+ * Fold every CPU's vmstat deltas into the zone and node counters, each on
+ * its own CPU with interrupts off (only that CPU writes its deltas).
+ * Reclaim reads the zone counters (watermarks, the LRU sizes without
+ * memcg), and on SMP a small folio's pages can hide in the deltas, below
+ * the stat threshold.
+ */
+void lazyfree_fold_vmstats(void)
+{
+	if (IS_ENABLED(CONFIG_SMP))
+		schedule_on_each_cpu(lazyfree_fold_local_vmstats);
 }
 
 /*

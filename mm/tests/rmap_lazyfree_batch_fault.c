@@ -598,9 +598,30 @@ static void madv_cut_scenarios(struct kunit *test)
 	lazyfree_expect_reads(fx, mapped, true);
 }
 
+/* The scenario table's rows on faulted shmem folios, through a split. */
+static int lazyfree_split_params_init(struct kunit *test)
+{
+	return lazyfree_register_layouts(test, lazyfree_scenarios,
+					 lazyfree_nr_scenarios, LAZYFREE_SPLIT,
+					 BIT(LAZYFREE_FAULTED_SHMEM));
+}
+
+/*
+ * A split of a large file folio (truncation of part of it, migration)
+ * unmaps it through the same batches first, mlocked VMAs included, and
+ * leaves its order-0 pieces in the page cache: see
+ * lazyfree_split_and_expect().
+ */
+static void split_folio_scenarios(struct kunit *test)
+{
+	lazyfree_run_layout(test, test->param_value, LAZYFREE_SPLIT);
+}
+
 static struct kunit_case rmap_lazyfree_batch_fault_test_cases[] = {
 	KUNIT_CASE_PARAM_WITH_INIT(madv_cut_scenarios, kunit_array_gen_params,
 				   lazyfree_cut_params_init, NULL),
+	KUNIT_CASE_PARAM_WITH_INIT(split_folio_scenarios, kunit_array_gen_params,
+				   lazyfree_split_params_init, NULL),
 	KUNIT_CASE_PARAM_WITH_INIT(fault_fidelity, kunit_array_gen_params,
 				   lazyfree_fidelity_params_init, NULL),
 	{}

@@ -285,3 +285,119 @@ void lazyfree_fault_child(struct lazyfree_fixture *fx,
 		lazyfree_zap_range(fx, child, l->hole_start,
 				   l->hole_start + l->hole_len);
 }
+
+/* Whether @folio, one page, holds the pattern of page @i, every byte. */
+static bool lazyfree_page_filled(struct folio *folio, unsigned int i)
+{
+	void *kaddr = kmap_local_folio(folio, 0);
+	bool filled = !memchr_inv(kaddr, lazyfree_pattern(i), PAGE_SIZE);
+
+	kunmap_local(kaddr);
+	return filled;
+}
+
+/*
+ * After a split of the folio: each of its pages an order-0 folio in the
+ * file's page cache at its own index, on the LRU, unlocked, unmapped,
+ * dirty exactly when the model says the folio became, swapbacked, not
+ * mlocked, held by the page cache and, the first, by the test, its data
+ * as filled.
+ */
+static void lazyfree_expect_split_pages(struct lazyfree_fixture *fx,
+					const struct lazyfree_expect *exp)
+{
+	struct address_space *mapping = fx->file->f_mapping;
+	struct lazyfree_diffs d = { .test = fx->test };
+	struct folio *folio;
+	unsigned int i;
+
+	for (i = 0; i < fx->nr_pages; i++) {
+		folio = pfn_folio(fx->pfn + i);
+		if (!folio_order(folio) && folio->mapping == mapping &&
+		    folio->index == i && xa_load(&mapping->i_pages, i) == folio &&
+		    folio_test_lru(folio) && !folio_test_locked(folio) &&
+		    !folio_mapped(folio) && folio_ref_count(folio) == 1 + !i &&
+		    folio_test_dirty(folio) == exp->dirty &&
+		    folio_test_swapbacked(folio) && !folio_test_mlocked(folio) &&
+		    lazyfree_page_filled(folio, i))
+			continue;
+		if (lazyfree_diff_to_report(&d))
+			KUNIT_FAIL(fx->test,
+				   "page %u/%u after the split: order %u, %s mapping, index %lu, %sin the page cache there, lru %d, locked %d, mapcount %d, refcount %d (expected %u), dirty %d (expected %d), swapbacked %d, mlocked %d, data %s",
+				   i, fx->nr_pages, folio_order(folio),
+				   folio->mapping == mapping ? "the file's" : "another",
+				   folio->index,
+				   xa_load(&mapping->i_pages, i) == folio ? "" : "not ",
+				   folio_test_lru(folio), folio_test_locked(folio),
+				   folio_mapcount(folio), folio_ref_count(folio), 1 + !i,
+				   folio_test_dirty(folio), exp->dirty,
+				   folio_test_swapbacked(folio), folio_test_mlocked(folio),
+				   lazyfree_page_filled(folio, i) ? "as filled" : "changed");
+	}
+	lazyfree_diffs_end(&d, "pages differ after the split");
+}
+
+/**
+ * lazyfree_split_and_expect() - split the folio as truncation would
+ * @fx: the fixture (a faulted shmem folio)
+ * @l: its layout
+ * @trigger: what happened to it before
+ *
+ * split_folio() of the folio, back on the LRU, locked, with the test's
+ * reference, as truncation of part of a large file folio or its migration
+ * splits it: unmap_folio() unmaps it through try_to_unmap() (mlocked VMAs
+ * included), then it becomes order-0 folios in the page cache.  A pinned
+ * folio is refused (-EAGAIN) before anything is unmapped.  Then the PTEs
+ * of every mm (cleared, or uffd-wp markers) and either the split pages or
+ * the folio kept whole.  The file is the folio's size (a shared anonymous
+ * VMA's), so no page of it lies past its end, which a split would drop.
+ *
+ * Return: whether the PTEs were as expected (as for every entry; a pinned
+ * folio, kept whole, is no failure).
+ */
+bool lazyfree_split_and_expect(struct lazyfree_fixture *fx,
+			       const struct lazyfree_layout *l,
+			       enum lazyfree_trigger trigger)
+{
+	struct kunit *test = fx->test;
+	bool pinned = fx->pins;
+	struct lazyfree_expect *exp;
+	int ret, want;
+	bool ok;
+
+	exp = kunit_kzalloc(test, sizeof(*exp), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, exp);
+	KUNIT_ASSERT_GE_MSG(test, i_size_read(file_inode(fx->file)),
+			    (loff_t)fx->nr_pages << PAGE_SHIFT,
+			    "the shmem file ends inside the folio: a split would drop pages");
+	lazyfree_model(l, fx, trigger, LAZYFREE_SPLIT, exp);
+	lazyfree_expect_reads_before(fx, l);
+	lazyfree_back_to_lru(fx);
+	folio_get(fx->folio);
+	ret = kunit_add_action_or_reset(test, lazyfree_folio_put_action, fx->folio);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+
+	lazyfree_snapshot(fx);
+	lazyfree_guard(fx);
+	folio_lock(fx->folio);
+	ret = split_folio(fx->folio);
+	folio_unlock(fx->folio);
+	lazyfree_unguard(fx);
+	want = pinned ? -EAGAIN : 0;
+	KUNIT_EXPECT_EQ_MSG(test, ret, want, "split_folio() of the %s folio",
+			    pinned ? "pinned" : "unpinned");
+	ok = lazyfree_expect_unmap(fx, exp);
+	if (!lazyfree_folio_intact(fx)) {
+		fx->folio_split = true;
+		lazyfree_folios_split++;
+		lazyfree_expect_split_pages(fx, exp);
+		return ok;
+	}
+	if (ok)
+		lazyfree_expect_reads(fx, exp->mapped, true);
+	lazyfree_expect_folio(fx, exp, 1, true);
+	lazyfree_repair_ptes(fx);
+	lazyfree_repair_folio(fx, 1);
+	kunit_release_action(test, lazyfree_folio_put_action, fx->folio);
+	return ok;
+}

@@ -684,6 +684,17 @@ void lazyfree_isolate(struct lazyfree_fixture *fx)
 }
 
 /*
+ * Put the isolated folio back on the LRU (where MADV_PAGEOUT and LRU
+ * reclaim look for it), dropping the isolation reference.
+ */
+void lazyfree_back_to_lru(struct lazyfree_fixture *fx)
+{
+	kunit_release_action(fx->test, lazyfree_putback_lru_action, fx->folio);
+	fx->isolated = false;
+	lru_add_drain_all();
+}
+
+/*
  * A fixture for a folio of @nr pages, nothing made yet: the KUnit thread
  * in the suite's mm, with a window mapped whose PMD-aligned base is
  * returned in @base.

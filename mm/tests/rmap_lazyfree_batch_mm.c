@@ -85,25 +85,102 @@ pte_t lazyfree_read_pte(struct mm_struct *mm, unsigned long addr)
  * more than the case itself: on UML each mm is a host process, started
  * and killed again, 1.15 ms of the 1.6 ms a random layout took on average
  * (measured with the layouts returning right after mapping their window).
+ * Where reclaim can defer a batch's TLB flush (LAZYFREE_CAN_DEFER_FLUSH)
+ * each case gets an mm of its own instead: whether reclaim defers depends
+ * on the CPUs the mm was ever live on (mm_cpumask(), which x86 trims only
+ * lazily), and a case must not inherit that from the cases before it.
  */
 static struct mm_struct *lazyfree_mm;
 
-/* Make the suite's mm the KUnit thread's; its exit drops the reference. */
+static struct mm_struct *lazyfree_mm_new(void)
+{
+	struct mm_struct *mm = mm_alloc();
+
+	if (!mm)
+		return NULL;
+	mm->task_size = TASK_SIZE;
+	arch_pick_mmap_layout(mm, &current->signal->rlim[RLIMIT_STACK]);
+	return mm;
+}
+
+/*
+ * Make the suite's mm (where LAZYFREE_CAN_DEFER_FLUSH, a new one) the
+ * KUnit thread's; its exit drops the reference.  On SMP the thread stays
+ * on the CPU it runs on: the mm is then live on that CPU alone, and
+ * reclaim flushes the TLB after each batch, until lazyfree_share_mms()
+ * makes the mm live on the other CPUs too.
+ */
 void lazyfree_use_mm(struct kunit *test)
 {
-	if (current->mm == lazyfree_mm)
+	struct mm_struct *mm = lazyfree_mm;
+
+	if (current->mm)
 		return;
-	KUNIT_ASSERT_NULL_MSG(test, current->mm, "the KUnit thread has an mm");
-	mmget(lazyfree_mm);
-	kthread_use_mm(lazyfree_mm);
+	if (IS_ENABLED(CONFIG_SMP)) {
+		const struct cpumask *here = cpumask_of(raw_smp_processor_id());
+
+		KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, here), 0);
+	}
+	if (LAZYFREE_CAN_DEFER_FLUSH) {
+		mm = lazyfree_mm_new();
+		KUNIT_ASSERT_NOT_NULL(test, mm);
+	} else {
+		mmget(mm);
+	}
+	kthread_use_mm(mm);
+}
+
+struct lazyfree_mm_work {
+	struct work_struct work;
+	struct mm_struct *mm;
+};
+
+static void lazyfree_mm_work_fn(struct work_struct *work)
+{
+	struct mm_struct *mm = container_of(work, struct lazyfree_mm_work, work)->mm;
+
+	kthread_use_mm(mm);
+	kthread_unuse_mm(mm);
+}
+
+/*
+ * Make @mms live on every other CPU too, as a multithreaded program's mm
+ * is: a worker there switches to each, @mms[0] last, and leaves it loaded
+ * (lazy TLB), so each stays in mm_cpumask() for that CPU, and reclaim
+ * from this CPU defers the TLB flush of every batch it clears
+ * (TTU_BATCH_FLUSH) to try_to_unmap_flush(), which sends it there.
+ */
+void lazyfree_share_mms(struct mm_struct **mms, unsigned int nr)
+{
+	struct lazyfree_mm_work w;
+	unsigned int k;
+	int cpu, this;
+
+	if (!IS_ENABLED(CONFIG_SMP))
+		return;
+	this = get_cpu();
+	put_cpu();
+	for_each_online_cpu(cpu) {
+		if (cpu == this)
+			continue;
+		for (k = nr; k-- > 0;) {
+			INIT_WORK_ONSTACK(&w.work, lazyfree_mm_work_fn);
+			w.mm = mms[k];
+			schedule_work_on(cpu, &w.work);
+			flush_work(&w.work);
+			destroy_work_on_stack(&w.work);
+		}
+	}
 }
 
 /**
  * struct lazyfree_mapping - an anonymous mapping a case made in the mm
+ * @mm: the mm it is in (a reference)
  * @addr: its start
  * @size: its size
  */
 struct lazyfree_mapping {
+	struct mm_struct *mm;
 	unsigned long addr;
 	unsigned long size;
 };
@@ -116,13 +193,14 @@ struct lazyfree_mapping {
 static void lazyfree_munmap_action(void *data)
 {
 	struct lazyfree_mapping *m = data;
-	bool borrow = current->mm != lazyfree_mm;
+	bool borrow = current->mm != m->mm;
 
 	if (borrow)
-		kthread_use_mm(lazyfree_mm);
+		kthread_use_mm(m->mm);
 	vm_munmap(m->addr, m->size);
 	if (borrow)
-		kthread_unuse_mm(lazyfree_mm);
+		kthread_unuse_mm(m->mm);
+	mmput(m->mm);
 }
 
 /* An anonymous read-write mapping of @size in the suite's mm. */
@@ -138,6 +216,8 @@ unsigned long lazyfree_mmap(struct kunit *test, unsigned long size)
 			MAP_PRIVATE | MAP_ANONYMOUS, 0);
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(uaddr), "mmap() failed: %ld",
 			       (long)uaddr);
+	m->mm = current->mm;
+	mmget(m->mm);
 	m->addr = uaddr;
 	m->size = size;
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, lazyfree_munmap_action, m), 0);
@@ -168,11 +248,9 @@ static ktime_t lazyfree_suite_start;
  */
 int lazyfree_mm_suite_init(struct kunit_suite *suite)
 {
-	lazyfree_mm = mm_alloc();
-	if (!lazyfree_mm)
+	lazyfree_mm = LAZYFREE_CAN_DEFER_FLUSH ? NULL : lazyfree_mm_new();
+	if (!LAZYFREE_CAN_DEFER_FLUSH && !lazyfree_mm)
 		return -ENOMEM;
-	lazyfree_mm->task_size = TASK_SIZE;
-	arch_pick_mmap_layout(lazyfree_mm, &current->signal->rlim[RLIMIT_STACK]);
 	lazyfree_suite_start = ktime_get();
 	return 0;
 }
@@ -185,7 +263,8 @@ int lazyfree_mm_suite_init(struct kunit_suite *suite)
  */
 void lazyfree_mm_suite_exit(struct kunit_suite *suite)
 {
-	mmput(lazyfree_mm);
+	if (lazyfree_mm)
+		mmput(lazyfree_mm);
 	lazyfree_mm = NULL;
 	pr_info("%s: suite ran in %lld ms\n", suite->name,
 		ktime_ms_delta(ktime_get(), lazyfree_suite_start));

@@ -11,6 +11,12 @@ bool lazyfree_in_hole(const struct lazyfree_layout *l, unsigned int i)
 	return i >= l->hole_start && i < l->hole_start + l->hole_len;
 }
 
+/* Whether @entry is a split, or its unmap alone. */
+static bool lazyfree_splits(enum lazyfree_entry entry)
+{
+	return entry == LAZYFREE_SPLIT || entry == LAZYFREE_UNMAP_AS_SPLIT;
+}
+
 /**
  * lazyfree_source_makes() - whether the fixture can build a layout
  * @l: the layout, its source included
@@ -21,7 +27,9 @@ bool lazyfree_in_hole(const struct lazyfree_layout *l, unsigned int i)
  * a hand-built folio.  A shmem folio is never droppable (MAP_DROPPABLE is
  * private), is forked only if faulted (the child faults its PTEs in from
  * the page cache, where only a faulted one is) and goes through
- * try_to_unmap() only.  uffd-wp needs an arch with the bit and a VMA
+ * try_to_unmap() only, or split_folio() if faulted (a split needs the
+ * page cache; an anon folio's split unmaps it with migration entries,
+ * not through the batch).  uffd-wp needs an arch with the bit and a VMA
  * userfaultfd takes: not a droppable one.
  *
  * Return: whether it can; the scenario table and random layouts keep to it.
@@ -41,9 +49,11 @@ bool lazyfree_source_makes(const struct lazyfree_layout *l,
 	    (!LAZYFREE_CAN_UFFD_WP || l->vma == LAZYFREE_VMA_DROPPABLE))
 		return false;
 	if (lazyfree_file_source(l->source))
-		return LAZYFREE_CAN_SHMEM && entry == LAZYFREE_TRY_TO_UNMAP &&
-		       l->vma != LAZYFREE_VMA_DROPPABLE && (!l->fork || faulted);
-	return true;
+		return LAZYFREE_CAN_SHMEM && l->vma != LAZYFREE_VMA_DROPPABLE &&
+		       (!l->fork || faulted) &&
+		       (entry == LAZYFREE_TRY_TO_UNMAP ||
+			(lazyfree_splits(entry) && faulted));
+	return !lazyfree_splits(entry);
 }
 
 /* Whether PTE @i of @l is write-protected by uffd-wp (its bit set). */
@@ -133,10 +143,12 @@ static unsigned int lazyfree_batch_start(const struct lazyfree_layout *l,
  * aborts nothing, so the walk unmaps every PTE up to an mlocked VMA (the
  * i_mmap tree orders a file's VMAs by offset, as the anon_vma tree does),
  * and the folio comes out dirty if a cleared PTE was (the read fault left
- * them clean, so only a redirtied one is); it stays swapbacked.  Each
- * PTE it cleared that was write-protected by uffd-wp becomes a uffd-wp
- * marker, and one in a hole was one already (an anon VMA gets none: the
- * folio is discarded, and a fault there maps a new page).
+ * them clean, so only a redirtied one is); it stays swapbacked.  A split
+ * unmaps every PTE, mlocked VMAs included, unless the folio is pinned:
+ * then it neither splits nor unmaps anything.  Each PTE it cleared that
+ * was write-protected by uffd-wp becomes a uffd-wp marker, and one in a
+ * hole was one already (an anon VMA gets none: the folio is discarded,
+ * and a fault there maps a new page).
  */
 void lazyfree_model(const struct lazyfree_layout *l,
 		    const struct lazyfree_fixture *fx,
@@ -151,14 +163,17 @@ void lazyfree_model(const struct lazyfree_layout *l,
 	unsigned int keep_from, i;
 	bool cleared;
 
-	if (l->vma == LAZYFREE_VMA_MLOCKED ||
-	    (entry == LAZYFREE_MADV_PAGEOUT && l->fork))
+	if (lazyfree_splits(entry))
+		walk_end = trigger == LAZYFREE_PIN ||
+			   trigger == LAZYFREE_REDIRTY_PIN ? 0 : l->nr;
+	else if (l->vma == LAZYFREE_VMA_MLOCKED ||
+		 (entry == LAZYFREE_MADV_PAGEOUT && l->fork))
 		walk_end = 0;
 	else if (l->kind == LAZYFREE_MLOCKED_VMA_STRADDLE)
 		walk_end = l->split;
 	memset(exp, 0, sizeof(*exp));
 	exp->mlocked = l->vma == LAZYFREE_VMA_MLOCKED && !l->hole_len &&
-		       l->kind == LAZYFREE_IN_TABLE;
+		       l->kind == LAZYFREE_IN_TABLE && !lazyfree_splits(entry);
 	if (lazyfree_file_source(l->source)) {
 		lazyfree_mapped_from(l, walk_end, exp->mapped);
 		for (i = 0; i < l->nr; i++)
@@ -289,6 +304,8 @@ static const char * const lazyfree_entry_names[] = {
 	[LAZYFREE_MADV_PAGEOUT] = "pageout",
 	[LAZYFREE_REFERENCES] = "references",
 	[LAZYFREE_LRU] = "lru",
+	[LAZYFREE_SPLIT] = "split",
+	[LAZYFREE_UNMAP_AS_SPLIT] = "unmap_as_split",
 };
 
 /*

@@ -140,7 +140,7 @@ static void lazyfree_age(struct lazyfree_fixture *fx, unsigned int young)
  * distinct PTEs (e.g. a hole in the middle with mapped PTEs on both sides
  * needs four pages); smaller orders have no such layout.
  */
-static const struct lazyfree_row lazyfree_scenarios[] = {
+const struct lazyfree_row lazyfree_scenarios[] = {
 	/* Fully inside one page table: one batch. */
 	{ .kind = LAZYFREE_IN_TABLE, .reclaim = true },
 	{ .kind = LAZYFREE_IN_TABLE, .trigger = LAZYFREE_REDIRTY,
@@ -314,6 +314,8 @@ static const struct lazyfree_row lazyfree_scenarios[] = {
 	  .young = LAZYFREE_POS_LAST },
 };
 
+const unsigned int lazyfree_nr_scenarios = ARRAY_SIZE(lazyfree_scenarios);
+
 /*
  * Which rows run through @entry: all through try_to_unmap() but those with
  * a young PTE, which only folio_referenced() looks at; those marked
@@ -323,7 +325,9 @@ static const struct lazyfree_row lazyfree_scenarios[] = {
  * split nor reclaimed).  Not through MADV_PAGEOUT: a folio it does not see
  * whole in one walk of one page table of one mm (a hole, a PMD or VMA end
  * inside it), which it splits; an mlocked VMA, which it refuses (-EINVAL);
- * a droppable VMA (as for reclaim_pages()).
+ * a droppable VMA (as for reclaim_pages()).  Through a split
+ * (split_folio_scenarios) all but the young ones, as through
+ * try_to_unmap().
  */
 bool lazyfree_row_runs(const struct lazyfree_row *row,
 		       enum lazyfree_entry entry)
@@ -533,15 +537,29 @@ static int lazyfree_lru_params_init(struct kunit *test)
 
 /*
  * What shrink_folio_list() does to a lazyfree large folio it wants to free:
- * try_to_unmap() on the locked, isolated folio, then flush the TLB batch.
+ * try_to_unmap() on the locked, isolated folio, then flush the TLB batch;
+ * or, for @entry LAZYFREE_UNMAP_AS_SPLIT, what unmap_folio() does to a
+ * file folio it splits: the same with the file's i_mmap lock held
+ * (TTU_RMAP_LOCKED), mlocked VMAs included (TTU_IGNORE_MLOCK).
  */
-static void lazyfree_try_to_unmap(struct lazyfree_fixture *fx)
+static void lazyfree_try_to_unmap(struct lazyfree_fixture *fx,
+				  enum lazyfree_entry entry)
 {
+	struct address_space *mapping = fx->file ? fx->file->f_mapping : NULL;
+	bool as_split = entry == LAZYFREE_UNMAP_AS_SPLIT;
+
 	lazyfree_snapshot(fx);
 
 	lazyfree_guard(fx);
 	folio_lock(fx->folio);
-	try_to_unmap(fx->folio, LAZYFREE_TTU_FLAGS);
+	if (as_split) {
+		i_mmap_lock_read(mapping);
+		try_to_unmap(fx->folio, TTU_RMAP_LOCKED | TTU_SYNC |
+			     TTU_BATCH_FLUSH | TTU_IGNORE_MLOCK);
+		i_mmap_unlock_read(mapping);
+	} else {
+		try_to_unmap(fx->folio, LAZYFREE_TTU_FLAGS);
+	}
 	try_to_unmap_flush();
 	folio_unlock(fx->folio);
 	lazyfree_unguard(fx);
@@ -556,14 +574,6 @@ static unsigned long lazyfree_reclaim_pages(struct lazyfree_fixture *fx)
 	fx->isolated = false;
 	list_add(&fx->folio->lru, &folio_list);
 	return reclaim_pages(&folio_list);
-}
-
-/* Put the folio back on the LRU, where MADV_PAGEOUT looks for it. */
-static void lazyfree_back_to_lru(struct lazyfree_fixture *fx)
-{
-	kunit_release_action(fx->test, lazyfree_putback_lru_action, fx->folio);
-	fx->isolated = false;
-	lru_add_drain_all();
 }
 
 /*
@@ -592,25 +602,9 @@ static void lazyfree_lru_alone(struct lazyfree_fixture *fx)
  */
 static void lazyfree_try_to_free_pages(struct lazyfree_fixture *fx)
 {
+	lazyfree_fold_vmstats();
 	try_to_free_pages(node_zonelist(folio_nid(fx->folio), GFP_HIGHUSER_MOVABLE),
 			  0, GFP_HIGHUSER_MOVABLE, NULL);
-}
-
-/*
- * The checks every unmap attempt ends with: every PTE of every mm, the
- * page-table canaries and the neighbour's PTEs.  Returns whether the PTEs
- * and canaries were as expected: if not, the folio may be gone and must
- * not be looked at.
- */
-static bool lazyfree_expect_unmap(struct lazyfree_fixture *fx,
-				  const struct lazyfree_expect *exp)
-{
-	bool ok;
-
-	ok = lazyfree_expect_ptes(fx, exp);
-	ok = lazyfree_expect_canaries(fx) && ok;
-	lazyfree_expect_neighbour(fx);
-	return ok;
 }
 
 /*
@@ -626,9 +620,15 @@ static void lazyfree_expect_kept(struct lazyfree_fixture *fx,
 	lazyfree_repair_folio(fx, 1);
 }
 
+/*
+ * try_to_unmap() as @entry says (LAZYFREE_TRY_TO_UNMAP or
+ * LAZYFREE_UNMAP_AS_SPLIT, see lazyfree_try_to_unmap()) and its checks;
+ * the folio stays isolated, held by the test.
+ */
 static bool lazyfree_try_to_unmap_and_expect(struct lazyfree_fixture *fx,
 					     const struct lazyfree_layout *l,
-					     enum lazyfree_trigger trigger)
+					     enum lazyfree_trigger trigger,
+					     enum lazyfree_entry entry)
 {
 	struct lazyfree_expect *exp;
 	bool ok;
@@ -636,8 +636,8 @@ static bool lazyfree_try_to_unmap_and_expect(struct lazyfree_fixture *fx,
 	exp = kunit_kzalloc(fx->test, sizeof(*exp), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(fx->test, exp);
 	lazyfree_expect_reads_before(fx, l);
-	lazyfree_try_to_unmap(fx);
-	lazyfree_model(l, fx, trigger, LAZYFREE_TRY_TO_UNMAP, exp);
+	lazyfree_try_to_unmap(fx, entry);
+	lazyfree_model(l, fx, trigger, entry, exp);
 	ok = lazyfree_expect_unmap(fx, exp);
 	if (folio_ref_count(fx->folio) <= 0) {
 		lazyfree_forget_folio(fx, "after try_to_unmap()");
@@ -696,6 +696,12 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 		lazyfree_age(fx, l->young);
 		lazyfree_lru_alone(fx);
 	}
+	/*
+	 * try_to_unmap() runs as for a program on one CPU, reclaim from the
+	 * LRU as for a multithreaded one: each batch's TLB flush deferred.
+	 */
+	lazyfree_share_mms(fx->mms, fx->nr_mms);
+	fx->shared = true;
 	lazyfree_snapshot(fx);
 	lazyfreed = lazyfree_vm_event(test, PGLAZYFREED);
 	if (entry == LAZYFREE_LRU)
@@ -807,7 +813,8 @@ static bool lazyfree_references_and_expect(struct lazyfree_fixture *fx,
 	ok = lazyfree_expect_unmap(fx, exp);
 	lazyfree_expect_aged(fx, l);
 	if (ok && !want && !exp->mlocked)
-		return lazyfree_try_to_unmap_and_expect(fx, l, trigger);
+		return lazyfree_try_to_unmap_and_expect(fx, l, trigger,
+							LAZYFREE_TRY_TO_UNMAP);
 
 	lazyfree_expect_kept(fx, exp, false);
 	return ok;
@@ -831,8 +838,10 @@ static bool lazyfree_attempt(struct lazyfree_fixture *fx,
 			   "the folio is swapbacked before this attempt: an earlier attempt made it so; not unmapping it again");
 		return false;
 	}
-	if (entry == LAZYFREE_TRY_TO_UNMAP)
-		return lazyfree_try_to_unmap_and_expect(fx, l, trigger);
+	if (entry == LAZYFREE_TRY_TO_UNMAP || entry == LAZYFREE_UNMAP_AS_SPLIT)
+		return lazyfree_try_to_unmap_and_expect(fx, l, trigger, entry);
+	if (LAZYFREE_CAN_SHMEM && entry == LAZYFREE_SPLIT)
+		return lazyfree_split_and_expect(fx, l, trigger);
 	if (entry == LAZYFREE_REFERENCES)
 		return lazyfree_references_and_expect(fx, l, trigger);
 	return lazyfree_reclaim_and_expect(fx, l, trigger, entry);
@@ -846,9 +855,9 @@ static bool lazyfree_attempt(struct lazyfree_fixture *fx,
  * of the first reclaim untouched and be unmapped by a second one once the
  * reference is gone (a file folio is unmapped by the first).
  */
-void lazyfree_run_layout(struct kunit *test,
-			 const struct lazyfree_layout *l,
-			 enum lazyfree_entry entry)
+static void lazyfree_run_fixture(struct kunit *test,
+				 const struct lazyfree_layout *l,
+				 enum lazyfree_entry entry)
 {
 	bool pin = l->trigger == LAZYFREE_PIN || l->trigger == LAZYFREE_REDIRTY_PIN;
 	struct lazyfree_fixture *fx;
@@ -869,11 +878,44 @@ void lazyfree_run_layout(struct kunit *test,
 	if (pin)
 		lazyfree_unpin(fx, pinned);
 	if (l->trigger == LAZYFREE_PIN && kept && !fx->file) {
+		/*
+		 * A second try_to_free_pages() would depend on where the
+		 * first left the folio and on shrinker state, not on the
+		 * layout (measured on SMP with memcg: the deferred split
+		 * shrinker split a partly mapped folio first).
+		 */
+		if (entry == LAZYFREE_LRU)
+			entry = LAZYFREE_RECLAIM_PAGES;
 		if (entry == LAZYFREE_RECLAIM_PAGES)
 			lazyfree_isolate(fx);
 		lazyfree_attempt(fx, l, LAZYFREE_CLEAN, entry);
 	}
 	lazyfree_release_and_expect(fx);
+}
+
+/*
+ * One row of a scenario table at one order through @entry (see
+ * lazyfree_run_fixture()).  A split (LAZYFREE_SPLIT) of an unpinned folio
+ * unmaps it and then freezes its counts, which BUGs if a faulty batch
+ * broke them: so the layout first goes through the split's unmap alone
+ * (LAZYFREE_UNMAP_AS_SPLIT), checked and repaired, and a folio of the same
+ * layout is split only if that passed (the same layout unmaps the same way).
+ */
+void lazyfree_run_layout(struct kunit *test,
+			 const struct lazyfree_layout *l,
+			 enum lazyfree_entry entry)
+{
+	bool pin = l->trigger == LAZYFREE_PIN || l->trigger == LAZYFREE_REDIRTY_PIN;
+
+	if (entry == LAZYFREE_SPLIT && !pin) {
+		lazyfree_run_fixture(test, l, LAZYFREE_UNMAP_AS_SPLIT);
+		if (READ_ONCE(test->status) == KUNIT_FAILURE) {
+			kunit_err(test,
+				  "not splitting a mapped folio of this layout: its unmap as a split failed above, and the split would BUG on the counts it left");
+			return;
+		}
+	}
+	lazyfree_run_fixture(test, l, entry);
 }
 
 static void lazyfree_run_param(struct kunit *test, enum lazyfree_entry entry)
@@ -939,7 +981,8 @@ static struct kunit_case rmap_lazyfree_batch_test_cases[] = {
  * lazyfree_entry_case() - the case that runs the table through an entry
  * @entry: the entry
  *
- * Return: the case's name, found by its parameters.
+ * Return: the case's name, found by its parameters (split_folio_scenarios,
+ * of rmap_lazyfree_batch_fault.c, for LAZYFREE_SPLIT).
  */
 const char *lazyfree_entry_case(enum lazyfree_entry entry)
 {
@@ -952,6 +995,10 @@ const char *lazyfree_entry_case(enum lazyfree_entry entry)
 	};
 	const struct kunit_case *c;
 
+	if (entry == LAZYFREE_SPLIT)
+		return "split_folio_scenarios";
+	if (entry >= ARRAY_SIZE(params_init))
+		return "?";
 	for (c = rmap_lazyfree_batch_test_cases; c->name; c++)
 		if (c->param_init == params_init[entry])
 			return c->name;

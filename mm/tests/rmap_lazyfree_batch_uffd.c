@@ -134,8 +134,9 @@ void lazyfree_arm_uffd_wp(struct lazyfree_fixture *fx,
 
 /*
  * Every PTE write-protected, in a VMA registered for uffd-wp: each row runs
- * at every order, on every source that can make it, through try_to_unmap()
- * and, where .reclaim says so, reclaim_pages() (lazyfree anon folios only).
+ * at every order, on every source that can make it, through try_to_unmap(),
+ * through a split (faulted shmem folios) and, where .reclaim says so,
+ * reclaim_pages() (lazyfree anon folios only).
  */
 static const struct lazyfree_row lazyfree_uffd_wp_scenarios[] = {
 	/* Registered, no PTE protected by uffd-wp: no marker anywhere. */
@@ -197,6 +198,13 @@ static int lazyfree_uffd_wp_reclaim_params_init(struct kunit *test)
 					 LAZYFREE_RECLAIM_PAGES, ~0U);
 }
 
+static int lazyfree_uffd_wp_split_params_init(struct kunit *test)
+{
+	return lazyfree_register_layouts(test, lazyfree_uffd_wp_scenarios,
+					 ARRAY_SIZE(lazyfree_uffd_wp_scenarios),
+					 LAZYFREE_SPLIT, BIT(LAZYFREE_FAULTED_SHMEM));
+}
+
 static void try_to_unmap_uffd_wp(struct kunit *test)
 {
 	lazyfree_run_layout(test, test->param_value, LAZYFREE_TRY_TO_UNMAP);
@@ -207,11 +215,19 @@ static void reclaim_pages_uffd_wp(struct kunit *test)
 	lazyfree_run_layout(test, test->param_value, LAZYFREE_RECLAIM_PAGES);
 }
 
+/* A split of a faulted shmem folio leaves markers as reclaim does. */
+static void split_folio_uffd_wp(struct kunit *test)
+{
+	lazyfree_run_layout(test, test->param_value, LAZYFREE_SPLIT);
+}
+
 static struct kunit_case rmap_lazyfree_batch_uffd_wp_test_cases[] = {
 	KUNIT_CASE_PARAM_WITH_INIT(try_to_unmap_uffd_wp, kunit_array_gen_params,
 				   lazyfree_uffd_wp_unmap_params_init, NULL),
 	KUNIT_CASE_PARAM_WITH_INIT(reclaim_pages_uffd_wp, kunit_array_gen_params,
 				   lazyfree_uffd_wp_reclaim_params_init, NULL),
+	KUNIT_CASE_PARAM_WITH_INIT(split_folio_uffd_wp, kunit_array_gen_params,
+				   lazyfree_uffd_wp_split_params_init, NULL),
 	{}
 };
 
@@ -229,7 +245,9 @@ const char *lazyfree_uffd_wp_case(enum lazyfree_entry entry)
 		if ((c->param_init == lazyfree_uffd_wp_unmap_params_init &&
 		     entry == LAZYFREE_TRY_TO_UNMAP) ||
 		    (c->param_init == lazyfree_uffd_wp_reclaim_params_init &&
-		     entry == LAZYFREE_RECLAIM_PAGES))
+		     entry == LAZYFREE_RECLAIM_PAGES) ||
+		    (c->param_init == lazyfree_uffd_wp_split_params_init &&
+		     entry == LAZYFREE_SPLIT))
 			return c->name;
 	return NULL;
 }
