@@ -502,6 +502,18 @@ unsigned int lazyfree_diffs_end(const struct lazyfree_diffs *d,
  *	way before it splits a folio of that layout (LAZYFREE_SPLIT): a
  *	batch that broke the folio's counts would make the split BUG in its
  *	freeze, where the test can no longer repair them
+ * @LAZYFREE_PUNCH_HOLE: fallocate(FALLOC_FL_PUNCH_HOLE) of the pages
+ *	lazyfree_punch_range() names, inside the folio, back on the LRU:
+ *	shmem_fallocate() zaps their PTEs (unmap_mapping_range()), then
+ *	truncation zeroes them and splits the folio around them
+ *	(folio_split(): unmap_folio() unmaps the rest through the batch,
+ *	as for @LAZYFREE_SPLIT) and drops the pieces in the hole; a folio
+ *	the split refuses (pinned) stays whole, mapped but for the hole
+ *	(shmem is exempt from truncation's unmap of an unsplit folio)
+ * @LAZYFREE_UNMAP_AS_PUNCH: the hole punch's unmaps alone, taken by the
+ *	test: unmap_mapping_pages() of the hole, then
+ *	@LAZYFREE_UNMAP_AS_SPLIT's try_to_unmap(); the rehearsal of
+ *	@LAZYFREE_PUNCH_HOLE as that one is of @LAZYFREE_SPLIT
  */
 enum lazyfree_entry {
 	LAZYFREE_TRY_TO_UNMAP,
@@ -511,6 +523,8 @@ enum lazyfree_entry {
 	LAZYFREE_LRU,
 	LAZYFREE_SPLIT,
 	LAZYFREE_UNMAP_AS_SPLIT,
+	LAZYFREE_PUNCH_HOLE,
+	LAZYFREE_UNMAP_AS_PUNCH,
 };
 
 /**
@@ -539,6 +553,9 @@ bool lazyfree_source_makes(const struct lazyfree_layout *l,
 			   enum lazyfree_entry entry);
 bool lazyfree_in_hole(const struct lazyfree_layout *l, unsigned int i);
 bool lazyfree_in_uffd_wp(const struct lazyfree_layout *l, unsigned int i);
+void lazyfree_punch_range(unsigned int nr, unsigned int *start,
+			  unsigned int *len);
+bool lazyfree_in_punch(const struct lazyfree_layout *l, unsigned int i);
 void lazyfree_mapped_from(const struct lazyfree_layout *l,
 			  unsigned int first, unsigned long *mapped);
 void lazyfree_model(const struct lazyfree_layout *l,
@@ -707,6 +724,9 @@ extern const unsigned int lazyfree_nr_scenarios;
 
 /* Where LAZYFREE_CAN_SHMEM only: rmap_lazyfree_batch_file.c. */
 bool lazyfree_split_and_expect(struct lazyfree_fixture *fx,
+			       const struct lazyfree_layout *l,
+			       enum lazyfree_trigger trigger);
+bool lazyfree_punch_and_expect(struct lazyfree_fixture *fx,
 			       const struct lazyfree_layout *l,
 			       enum lazyfree_trigger trigger);
 

@@ -617,11 +617,31 @@ static void split_folio_scenarios(struct kunit *test)
 	lazyfree_run_layout(test, test->param_value, LAZYFREE_SPLIT);
 }
 
+/* The scenario table's rows on faulted shmem folios, through a hole punch. */
+static int lazyfree_punch_params_init(struct kunit *test)
+{
+	return lazyfree_register_layouts(test, lazyfree_scenarios,
+					 lazyfree_nr_scenarios, LAZYFREE_PUNCH_HOLE,
+					 BIT(LAZYFREE_FAULTED_SHMEM));
+}
+
+/*
+ * A hole punched into a mapped large shmem folio: zapped PTEs in the hole,
+ * then the split around it unmaps the rest through the batch (a pinned
+ * folio is kept whole, mapped): see lazyfree_punch_and_expect().
+ */
+static void punch_hole_scenarios(struct kunit *test)
+{
+	lazyfree_run_layout(test, test->param_value, LAZYFREE_PUNCH_HOLE);
+}
+
 static struct kunit_case rmap_lazyfree_batch_fault_test_cases[] = {
 	KUNIT_CASE_PARAM_WITH_INIT(madv_cut_scenarios, kunit_array_gen_params,
 				   lazyfree_cut_params_init, NULL),
 	KUNIT_CASE_PARAM_WITH_INIT(split_folio_scenarios, kunit_array_gen_params,
 				   lazyfree_split_params_init, NULL),
+	KUNIT_CASE_PARAM_WITH_INIT(punch_hole_scenarios, kunit_array_gen_params,
+				   lazyfree_punch_params_init, NULL),
 	KUNIT_CASE_PARAM_WITH_INIT(fault_fidelity, kunit_array_gen_params,
 				   lazyfree_fidelity_params_init, NULL),
 	{}

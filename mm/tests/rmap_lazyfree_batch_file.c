@@ -22,6 +22,7 @@
 
 #include <linux/mman.h>
 #include <linux/shmem_fs.h>
+#include <linux/falloc.h>
 
 #include "rmap_lazyfree_batch.h"
 
@@ -286,55 +287,106 @@ void lazyfree_fault_child(struct lazyfree_fixture *fx,
 				   l->hole_start + l->hole_len);
 }
 
-/* Whether @folio, one page, holds the pattern of page @i, every byte. */
+/*
+ * Whether page @i of the folio lies in @folio now, at its index, and holds
+ * its pattern, every byte.
+ */
 static bool lazyfree_page_filled(struct folio *folio, unsigned int i)
 {
-	void *kaddr = kmap_local_folio(folio, 0);
-	bool filled = !memchr_inv(kaddr, lazyfree_pattern(i), PAGE_SIZE);
+	bool filled;
+	void *kaddr;
 
+	if (i < folio->index || i >= folio->index + folio_nr_pages(folio))
+		return false;
+	kaddr = kmap_local_folio(folio, (i - folio->index) * PAGE_SIZE);
+	filled = !memchr_inv(kaddr, lazyfree_pattern(i), PAGE_SIZE);
 	kunmap_local(kaddr);
 	return filled;
 }
 
 /*
- * After a split of the folio: each of its pages an order-0 folio in the
- * file's page cache at its own index, on the LRU, unlocked, unmapped,
- * dirty exactly when the model says the folio became, swapbacked, not
- * mlocked, held by the page cache and, the first, by the test, its data
- * as filled.
+ * The order of the piece of an @nr page folio that holds page @i after a
+ * split: 0 after split_folio(); after a hole punch of pages @start to
+ * @end - 1, the largest naturally aligned block holding @i and neither
+ * @start nor @end (folio_split() at @start, then of the piece holding
+ * @end at @end, each leaving the pages away from its split point in
+ * pieces as large as alignment allows).
  */
-static void lazyfree_expect_split_pages(struct lazyfree_fixture *fx,
-					const struct lazyfree_expect *exp)
+static unsigned int lazyfree_piece_order(unsigned int nr, unsigned int i,
+					 bool punched, unsigned int start,
+					 unsigned int end)
+{
+	unsigned int order = punched ? ilog2(nr) : 0, first;
+
+	for (; order; order--) {
+		first = ALIGN_DOWN(i, 1U << order);
+		if ((start < first || start >= first + (1U << order)) &&
+		    (end < first || end >= first + (1U << order)))
+			break;
+	}
+	return order;
+}
+
+/*
+ * After a split of the folio, or a hole punch (@punched): each of its
+ * pages (outside the hole) in a piece of the order lazyfree_piece_order()
+ * says, in the file's page cache at the piece's index, on the LRU,
+ * unlocked, unmapped, dirty exactly when the model says the folio
+ * became, swapbacked, not mlocked, held by the page cache and, the first
+ * piece, by the test, its data as filled; the hole's pages gone from the
+ * page cache.
+ */
+static void lazyfree_expect_pieces(struct lazyfree_fixture *fx,
+				   const struct lazyfree_expect *exp,
+				   bool punched)
 {
 	struct address_space *mapping = fx->file->f_mapping;
 	struct lazyfree_diffs d = { .test = fx->test };
+	unsigned int i, order, start = 0, len = 0, refs;
 	struct folio *folio;
-	unsigned int i;
+	pgoff_t index;
+	void *entry;
 
+	if (punched)
+		lazyfree_punch_range(fx->nr_pages, &start, &len);
 	for (i = 0; i < fx->nr_pages; i++) {
+		entry = xa_load(&mapping->i_pages, i);
+		if (punched && i >= start && i < start + len) {
+			if (entry && lazyfree_diff_to_report(&d))
+				KUNIT_FAIL(fx->test,
+					   "page %u/%u, punched out: the page cache still holds %s there",
+					   i, fx->nr_pages,
+					   xa_is_value(entry) ? "a swap entry" : "a folio");
+			continue;
+		}
 		folio = pfn_folio(fx->pfn + i);
-		if (!folio_order(folio) && folio->mapping == mapping &&
-		    folio->index == i && xa_load(&mapping->i_pages, i) == folio &&
+		order = lazyfree_piece_order(fx->nr_pages, i, punched, start,
+					     start + len);
+		index = ALIGN_DOWN(i, 1U << order);
+		refs = (1U << order) + !index;
+		if (folio_order(folio) == order && folio->mapping == mapping &&
+		    folio->index == index && entry == folio &&
 		    folio_test_lru(folio) && !folio_test_locked(folio) &&
-		    !folio_mapped(folio) && folio_ref_count(folio) == 1 + !i &&
+		    !folio_mapped(folio) && folio_ref_count(folio) == refs &&
 		    folio_test_dirty(folio) == exp->dirty &&
 		    folio_test_swapbacked(folio) && !folio_test_mlocked(folio) &&
 		    lazyfree_page_filled(folio, i))
 			continue;
 		if (lazyfree_diff_to_report(&d))
 			KUNIT_FAIL(fx->test,
-				   "page %u/%u after the split: order %u, %s mapping, index %lu, %sin the page cache there, lru %d, locked %d, mapcount %d, refcount %d (expected %u), dirty %d (expected %d), swapbacked %d, mlocked %d, data %s",
-				   i, fx->nr_pages, folio_order(folio),
+				   "page %u/%u after the %s: order %u (expected %u), %s mapping, index %lu (expected %lu), %sin the page cache there, lru %d, locked %d, mapcount %d, refcount %d (expected %u), dirty %d (expected %d), swapbacked %d, mlocked %d, data %s",
+				   i, fx->nr_pages, punched ? "hole punch" : "split",
+				   folio_order(folio), order,
 				   folio->mapping == mapping ? "the file's" : "another",
-				   folio->index,
-				   xa_load(&mapping->i_pages, i) == folio ? "" : "not ",
+				   folio->index, index, entry == folio ? "" : "not ",
 				   folio_test_lru(folio), folio_test_locked(folio),
-				   folio_mapcount(folio), folio_ref_count(folio), 1 + !i,
+				   folio_mapcount(folio), folio_ref_count(folio), refs,
 				   folio_test_dirty(folio), exp->dirty,
 				   folio_test_swapbacked(folio), folio_test_mlocked(folio),
-				   lazyfree_page_filled(folio, i) ? "as filled" : "changed");
+				   lazyfree_page_filled(folio, i) ? "as filled" : "not as filled");
 	}
-	lazyfree_diffs_end(&d, "pages differ after the split");
+	lazyfree_diffs_end(&d, punched ? "pages differ after the hole punch" :
+					 "pages differ after the split");
 }
 
 /**
@@ -390,11 +442,116 @@ bool lazyfree_split_and_expect(struct lazyfree_fixture *fx,
 	if (!lazyfree_folio_intact(fx)) {
 		fx->folio_split = true;
 		lazyfree_folios_split++;
-		lazyfree_expect_split_pages(fx, exp);
+		lazyfree_expect_pieces(fx, exp, false);
 		return ok;
 	}
 	if (ok)
 		lazyfree_expect_reads(fx, exp->mapped, true);
+	lazyfree_expect_folio(fx, exp, 1, true);
+	lazyfree_repair_ptes(fx);
+	lazyfree_repair_folio(fx, 1);
+	kunit_release_action(test, lazyfree_folio_put_action, fx->folio);
+	return ok;
+}
+
+/* Pages @start to @start + @len - 1 of the folio kept whole hold zeros. */
+static void lazyfree_expect_zeroed(struct lazyfree_fixture *fx,
+				   unsigned int start, unsigned int len)
+{
+	struct lazyfree_diffs d = { .test = fx->test };
+	unsigned int i;
+	void *kaddr;
+
+	for (i = start; i < start + len; i++) {
+		kaddr = kmap_local_folio(fx->folio, i * PAGE_SIZE);
+		if (memchr_inv(kaddr, 0, PAGE_SIZE) && lazyfree_diff_to_report(&d))
+			KUNIT_FAIL(fx->test,
+				   "page %u/%u, punched out of the folio kept whole: not zeroed",
+				   i, fx->nr_pages);
+		kunmap_local(kaddr);
+	}
+	lazyfree_diffs_end(&d, "punched pages not zeroed");
+}
+
+/**
+ * lazyfree_punch_and_expect() - punch a hole in the folio, as fallocate() does
+ * @fx: the fixture (a faulted shmem folio)
+ * @l: its layout
+ * @trigger: what happened to it before
+ *
+ * fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE) of the pages
+ * lazyfree_punch_range() names, the folio back on the LRU and held by
+ * nothing of the test's but its pins: shmem_fallocate() zaps their PTEs
+ * in every mm (unmap_mapping_range()), then truncation marks the folio
+ * dirty, zeroes the hole and splits the folio there (folio_split():
+ * unmap_folio() unmaps every other PTE through the batch, mlocked VMAs
+ * included) and drops the pieces in the hole.  A pinned folio cannot be
+ * split: it stays whole, zeroed in the hole, mapped everywhere else
+ * (truncation does not unmap an unsplit shmem folio).  Then the PTEs of
+ * every mm (cleared, or uffd-wp markers), and the pieces, or the folio
+ * kept whole.
+ *
+ * Return: whether the PTEs were as expected.
+ */
+bool lazyfree_punch_and_expect(struct lazyfree_fixture *fx,
+			       const struct lazyfree_layout *l,
+			       enum lazyfree_trigger trigger)
+{
+	struct address_space *mapping = fx->file->f_mapping;
+	struct kunit *test = fx->test;
+	struct lazyfree_expect *exp;
+	unsigned int start, len;
+	struct folio *head;
+	bool ok;
+	int ret;
+
+	exp = kunit_kzalloc(test, sizeof(*exp), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, exp);
+	KUNIT_ASSERT_GE_MSG(test, i_size_read(file_inode(fx->file)),
+			    (loff_t)fx->nr_pages << PAGE_SHIFT,
+			    "the shmem file ends inside the folio: the split would drop pages");
+	lazyfree_punch_range(fx->nr_pages, &start, &len);
+	lazyfree_model(l, fx, trigger, LAZYFREE_PUNCH_HOLE, exp);
+	lazyfree_expect_reads_before(fx, l);
+	lazyfree_back_to_lru(fx);
+
+	lazyfree_snapshot(fx);
+	lazyfree_guard(fx);
+	ret = vfs_fallocate(fx->file, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			    (loff_t)(fx->folio->index + start) << PAGE_SHIFT,
+			    (loff_t)len << PAGE_SHIFT);
+	lazyfree_unguard(fx);
+	KUNIT_EXPECT_EQ_MSG(test, ret, 0,
+			    "fallocate(FALLOC_FL_PUNCH_HOLE) of pages %u to %u of %u",
+			    start, start + len - 1, fx->nr_pages);
+	ok = lazyfree_expect_unmap(fx, exp);
+
+	/* The test's reference: on the piece holding page 0, or the folio. */
+	head = filemap_get_folio(mapping, fx->folio->index);
+	if (head != fx->folio) {
+		KUNIT_FAIL(test, "page 0 of the folio is %s after the hole punch",
+			   IS_ERR(head) ? "not in the page cache" : "in another folio");
+		if (!IS_ERR(head))
+			folio_put(head);
+		fx->leaked = true;
+		return false;
+	}
+	ret = kunit_add_action_or_reset(test, lazyfree_folio_put_action, head);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	if (!lazyfree_folio_intact(fx)) {
+		KUNIT_EXPECT_EQ_MSG(test, fx->pins, 0,
+				    "the pinned folio was split: its pin is an extra reference");
+		fx->folio_split = true;
+		lazyfree_folios_split++;
+		lazyfree_expect_pieces(fx, exp, true);
+		return ok;
+	}
+	KUNIT_EXPECT_NE_MSG(test, fx->pins, 0,
+			    "the hole punch left the unpinned folio whole: truncation did not split it");
+	if (ok)
+		lazyfree_expect_reads(fx, exp->mapped, true);
+	lazyfree_expect_zeroed(fx, start, len);
+	lazyfree_fill(fx->folio, 0);
 	lazyfree_expect_folio(fx, exp, 1, true);
 	lazyfree_repair_ptes(fx);
 	lazyfree_repair_folio(fx, 1);

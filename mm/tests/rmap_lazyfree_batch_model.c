@@ -11,10 +11,39 @@ bool lazyfree_in_hole(const struct lazyfree_layout *l, unsigned int i)
 	return i >= l->hole_start && i < l->hole_start + l->hole_len;
 }
 
-/* Whether @entry is a split, or its unmap alone. */
+/* Whether @entry punches a hole in the folio, or takes its unmaps alone. */
+static bool lazyfree_punches(enum lazyfree_entry entry)
+{
+	return entry == LAZYFREE_PUNCH_HOLE || entry == LAZYFREE_UNMAP_AS_PUNCH;
+}
+
+/* Whether @entry splits the folio (a hole punch does), or unmaps as one. */
 static bool lazyfree_splits(enum lazyfree_entry entry)
 {
-	return entry == LAZYFREE_SPLIT || entry == LAZYFREE_UNMAP_AS_SPLIT;
+	return entry == LAZYFREE_SPLIT || entry == LAZYFREE_UNMAP_AS_SPLIT ||
+	       lazyfree_punches(entry);
+}
+
+/*
+ * The pages LAZYFREE_PUNCH_HOLE punches out of a folio of @nr pages: from
+ * page nr/4 + 1 (nr/2 for nr = 2), max(1, nr/4) of them, so that the
+ * split around them leaves pieces of several orders on either side
+ * (folio_split() splits at the hole's first page, then at the page after
+ * it) and page 0, which the test looks the pieces up from, outside.
+ */
+void lazyfree_punch_range(unsigned int nr, unsigned int *start,
+			  unsigned int *len)
+{
+	*start = nr == 2 ? 1 : nr / 4 + 1;
+	*len = max(1U, nr / 4);
+}
+
+bool lazyfree_in_punch(const struct lazyfree_layout *l, unsigned int i)
+{
+	unsigned int start, len;
+
+	lazyfree_punch_range(l->nr, &start, &len);
+	return i >= start && i < start + len;
 }
 
 /**
@@ -27,10 +56,11 @@ static bool lazyfree_splits(enum lazyfree_entry entry)
  * a hand-built folio.  A shmem folio is never droppable (MAP_DROPPABLE is
  * private), is forked only if faulted (the child faults its PTEs in from
  * the page cache, where only a faulted one is) and goes through
- * try_to_unmap() only, or split_folio() if faulted (a split needs the
- * page cache; an anon folio's split unmaps it with migration entries,
- * not through the batch).  uffd-wp needs an arch with the bit and a VMA
- * userfaultfd takes: not a droppable one.
+ * try_to_unmap() only, or split_folio() or a hole punch if faulted (a
+ * split needs the page cache; an anon folio's split unmaps it with
+ * migration entries, not through the batch; fallocate() needs TMPFS).
+ * uffd-wp needs an arch with the bit and a VMA userfaultfd takes: not a
+ * droppable one.
  *
  * Return: whether it can; the scenario table and random layouts keep to it.
  */
@@ -52,7 +82,8 @@ bool lazyfree_source_makes(const struct lazyfree_layout *l,
 		return LAZYFREE_CAN_SHMEM && l->vma != LAZYFREE_VMA_DROPPABLE &&
 		       (!l->fork || faulted) &&
 		       (entry == LAZYFREE_TRY_TO_UNMAP ||
-			(lazyfree_splits(entry) && faulted));
+			(lazyfree_splits(entry) && faulted)) &&
+		       (!lazyfree_punches(entry) || IS_ENABLED(CONFIG_TMPFS));
 	return !lazyfree_splits(entry);
 }
 
@@ -145,10 +176,13 @@ static unsigned int lazyfree_batch_start(const struct lazyfree_layout *l,
  * and the folio comes out dirty if a cleared PTE was (the read fault left
  * them clean, so only a redirtied one is); it stays swapbacked.  A split
  * unmaps every PTE, mlocked VMAs included, unless the folio is pinned:
- * then it neither splits nor unmaps anything.  Each PTE it cleared that
- * was write-protected by uffd-wp becomes a uffd-wp marker, and one in a
- * hole was one already (an anon VMA gets none: the folio is discarded,
- * and a fault there maps a new page).
+ * then it neither splits nor unmaps anything (the test's own unmap as a
+ * split does not look at pins).  A hole punch unmaps the punched PTEs
+ * first, pinned or not, and the folio comes out dirty however its PTEs
+ * were (truncation marks a folio it cuts into dirty).  Each PTE cleared
+ * that was write-protected by uffd-wp becomes a uffd-wp marker, and one
+ * in a hole was one already (an anon VMA gets none: the folio is
+ * discarded, and a fault there maps a new page).
  */
 void lazyfree_model(const struct lazyfree_layout *l,
 		    const struct lazyfree_fixture *fx,
@@ -164,8 +198,9 @@ void lazyfree_model(const struct lazyfree_layout *l,
 	bool cleared;
 
 	if (lazyfree_splits(entry))
-		walk_end = trigger == LAZYFREE_PIN ||
-			   trigger == LAZYFREE_REDIRTY_PIN ? 0 : l->nr;
+		walk_end = (entry == LAZYFREE_SPLIT || entry == LAZYFREE_PUNCH_HOLE) &&
+			   (trigger == LAZYFREE_PIN ||
+			    trigger == LAZYFREE_REDIRTY_PIN) ? 0 : l->nr;
 	else if (l->vma == LAZYFREE_VMA_MLOCKED ||
 		 (entry == LAZYFREE_MADV_PAGEOUT && l->fork))
 		walk_end = 0;
@@ -176,11 +211,20 @@ void lazyfree_model(const struct lazyfree_layout *l,
 		       l->kind == LAZYFREE_IN_TABLE && !lazyfree_splits(entry);
 	if (lazyfree_file_source(l->source)) {
 		lazyfree_mapped_from(l, walk_end, exp->mapped);
-		for (i = 0; i < l->nr; i++)
+		for (i = 0; i < l->nr; i++) {
+			bool punched = lazyfree_punches(entry) &&
+				       lazyfree_in_punch(l, i);
+
+			if (punched)
+				__clear_bit(i, exp->mapped);
 			if (lazyfree_in_uffd_wp(l, i) &&
-			    (i < walk_end || lazyfree_in_hole(l, i)))
+			    (i < walk_end || lazyfree_in_hole(l, i) || punched))
 				__set_bit(i, exp->markers);
-		exp->dirty = redirtied && l->at < walk_end;
+		}
+		exp->dirty = entry == LAZYFREE_PUNCH_HOLE ||
+			     (redirtied && (l->at < walk_end ||
+					    (lazyfree_punches(entry) &&
+					     lazyfree_in_punch(l, l->at))));
 		exp->swapbacked = true;
 		return;
 	}
@@ -306,6 +350,8 @@ static const char * const lazyfree_entry_names[] = {
 	[LAZYFREE_LRU] = "lru",
 	[LAZYFREE_SPLIT] = "split",
 	[LAZYFREE_UNMAP_AS_SPLIT] = "unmap_as_split",
+	[LAZYFREE_PUNCH_HOLE] = "punch",
+	[LAZYFREE_UNMAP_AS_PUNCH] = "unmap_as_punch",
 };
 
 /*

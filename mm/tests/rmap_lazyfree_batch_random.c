@@ -224,6 +224,8 @@ static void lazyfree_draw_anon(struct rnd_state *rnd,
  *	which PTEs are write-protected by it
  * @split: one number per layout: whether a faulted shmem folio goes
  *	through a split (where the kernel faults them in)
+ * @punch: one number per layout: whether that split is a hole punch's
+ *	(half of them) rather than split_folio()'s
  *
  * One stream per dimension added later, so that adding it left the
  * layouts of every seed as they were before (the mutants they catch, the
@@ -234,6 +236,7 @@ struct lazyfree_draws {
 	struct rnd_state file;
 	struct rnd_state uffd;
 	struct rnd_state split;
+	struct rnd_state punch;
 };
 
 static void lazyfree_draws_init(struct lazyfree_draws *d, unsigned int seed)
@@ -242,6 +245,7 @@ static void lazyfree_draws_init(struct lazyfree_draws *d, unsigned int seed)
 	prandom_seed_state(&d->file, ((u64)seed << 32) | 0x73686d);
 	prandom_seed_state(&d->uffd, ((u64)seed << 32) | 0x756666);
 	prandom_seed_state(&d->split, ((u64)seed << 32) | 0x73706c);
+	prandom_seed_state(&d->punch, ((u64)seed << 32) | 0x70756e);
 }
 
 /*
@@ -249,7 +253,8 @@ static void lazyfree_draws_init(struct lazyfree_draws *d, unsigned int seed)
  * faulted as it was) where the file stream says so and the fixture can
  * make it (lazyfree_source_makes(): nothing only anon folios have), through
  * try_to_unmap() or, a quarter of the time where it can (faulted), a
- * split, with no young PTE (nothing looks at it there); then, a
+ * split (split_folio() or, half of those, a hole punch), with no young
+ * PTE (nothing looks at it there); then, a
  * quarter of the time where the fixture can, put under uffd-wp, its
  * write-protected PTEs any run of them (none included; all or none
  * through MADV_PAGEOUT, see lazyfree_random_entry_runs()).
@@ -259,6 +264,7 @@ static void lazyfree_draw(struct lazyfree_draws *d,
 {
 	bool file = lazyfree_chance(&d->file, LAZYFREE_CAN_FAULT ? 50 : 25);
 	bool split = lazyfree_chance(&d->split, 25);
+	bool punch = lazyfree_chance(&d->punch, 50);
 	bool uffd_wp = lazyfree_chance(&d->uffd, 25);
 	struct lazyfree_layout *l = &r->l, shmem;
 	unsigned int start, len;
@@ -272,8 +278,9 @@ static void lazyfree_draw(struct lazyfree_draws *d,
 	shmem.young = UINT_MAX;
 	if (file && lazyfree_source_makes(&shmem, LAZYFREE_TRY_TO_UNMAP)) {
 		*l = shmem;
-		r->entry = split && lazyfree_source_makes(l, LAZYFREE_SPLIT) ?
-			   LAZYFREE_SPLIT : LAZYFREE_TRY_TO_UNMAP;
+		r->entry = LAZYFREE_TRY_TO_UNMAP;
+		if (split && lazyfree_source_makes(l, LAZYFREE_SPLIT))
+			r->entry = punch ? LAZYFREE_PUNCH_HOLE : LAZYFREE_SPLIT;
 	}
 	l->uffd_armed = uffd_wp;
 	if (!lazyfree_source_makes(l, r->entry)) {

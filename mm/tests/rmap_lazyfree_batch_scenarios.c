@@ -161,17 +161,25 @@ static int lazyfree_lru_params_init(struct kunit *test)
  * try_to_unmap() on the locked, isolated folio, then flush the TLB batch;
  * or, for @entry LAZYFREE_UNMAP_AS_SPLIT, what unmap_folio() does to a
  * file folio it splits: the same with the file's i_mmap lock held
- * (TTU_RMAP_LOCKED), mlocked VMAs included (TTU_IGNORE_MLOCK).
+ * (TTU_RMAP_LOCKED), mlocked VMAs included (TTU_IGNORE_MLOCK); for
+ * LAZYFREE_UNMAP_AS_PUNCH, that after shmem_fallocate()'s zap of the
+ * punched pages (unmap_mapping_pages()).
  */
 static void lazyfree_try_to_unmap(struct lazyfree_fixture *fx,
 				  enum lazyfree_entry entry)
 {
 	struct address_space *mapping = fx->file ? fx->file->f_mapping : NULL;
-	bool as_split = entry == LAZYFREE_UNMAP_AS_SPLIT;
+	bool as_split = entry == LAZYFREE_UNMAP_AS_SPLIT ||
+			entry == LAZYFREE_UNMAP_AS_PUNCH;
+	unsigned int start, len;
 
 	lazyfree_snapshot(fx);
 
 	lazyfree_guard(fx);
+	if (entry == LAZYFREE_UNMAP_AS_PUNCH) {
+		lazyfree_punch_range(fx->nr_pages, &start, &len);
+		unmap_mapping_pages(mapping, fx->folio->index + start, len, false);
+	}
 	folio_lock(fx->folio);
 	if (as_split) {
 		i_mmap_lock_read(mapping);
@@ -242,8 +250,8 @@ static void lazyfree_expect_kept(struct lazyfree_fixture *fx,
 }
 
 /*
- * try_to_unmap() as @entry says (LAZYFREE_TRY_TO_UNMAP or
- * LAZYFREE_UNMAP_AS_SPLIT, see lazyfree_try_to_unmap()) and its checks;
+ * try_to_unmap() as @entry says (LAZYFREE_TRY_TO_UNMAP, or
+ * LAZYFREE_UNMAP_AS_SPLIT or _PUNCH: see lazyfree_try_to_unmap()) and its checks;
  * the folio stays isolated, held by the test.
  */
 static bool lazyfree_try_to_unmap_and_expect(struct lazyfree_fixture *fx,
@@ -459,10 +467,13 @@ static bool lazyfree_attempt(struct lazyfree_fixture *fx,
 			   "the folio is swapbacked before this attempt: an earlier attempt made it so; not unmapping it again");
 		return false;
 	}
-	if (entry == LAZYFREE_TRY_TO_UNMAP || entry == LAZYFREE_UNMAP_AS_SPLIT)
+	if (entry == LAZYFREE_TRY_TO_UNMAP || entry == LAZYFREE_UNMAP_AS_SPLIT ||
+	    entry == LAZYFREE_UNMAP_AS_PUNCH)
 		return lazyfree_try_to_unmap_and_expect(fx, l, trigger, entry);
 	if (LAZYFREE_CAN_SHMEM && entry == LAZYFREE_SPLIT)
 		return lazyfree_split_and_expect(fx, l, trigger);
+	if (LAZYFREE_CAN_SHMEM && entry == LAZYFREE_PUNCH_HOLE)
+		return lazyfree_punch_and_expect(fx, l, trigger);
 	if (entry == LAZYFREE_REFERENCES)
 		return lazyfree_references_and_expect(fx, l, trigger);
 	return lazyfree_reclaim_and_expect(fx, l, trigger, entry);
@@ -516,11 +527,12 @@ static void lazyfree_run_fixture(struct kunit *test,
 
 /*
  * One row of a scenario table at one order through @entry (see
- * lazyfree_run_fixture()).  A split (LAZYFREE_SPLIT) of an unpinned folio
- * unmaps it and then freezes its counts, which BUGs if a faulty batch
- * broke them: so the layout first goes through the split's unmap alone
- * (LAZYFREE_UNMAP_AS_SPLIT), checked and repaired, and a folio of the same
- * layout is split only if that passed (the same layout unmaps the same way).
+ * lazyfree_run_fixture()).  A split (LAZYFREE_SPLIT, or the one a hole
+ * punch makes) of an unpinned folio unmaps it and then freezes its counts,
+ * which BUGs if a faulty batch broke them: so the layout first goes
+ * through the unmaps alone (LAZYFREE_UNMAP_AS_SPLIT, _PUNCH), checked and
+ * repaired, and a folio of the same layout is split only if that passed
+ * (the same layout unmaps the same way).
  */
 void lazyfree_run_layout(struct kunit *test,
 			 const struct lazyfree_layout *l,
@@ -528,8 +540,10 @@ void lazyfree_run_layout(struct kunit *test,
 {
 	bool pin = l->trigger == LAZYFREE_PIN || l->trigger == LAZYFREE_REDIRTY_PIN;
 
-	if (entry == LAZYFREE_SPLIT && !pin) {
-		lazyfree_run_fixture(test, l, LAZYFREE_UNMAP_AS_SPLIT);
+	if ((entry == LAZYFREE_SPLIT || entry == LAZYFREE_PUNCH_HOLE) && !pin) {
+		lazyfree_run_fixture(test, l, entry == LAZYFREE_SPLIT ?
+					      LAZYFREE_UNMAP_AS_SPLIT :
+					      LAZYFREE_UNMAP_AS_PUNCH);
 		if (READ_ONCE(test->status) == KUNIT_FAILURE) {
 			kunit_err(test,
 				  "not splitting a mapped folio of this layout: its unmap as a split failed above, and the split would BUG on the counts it left");
@@ -602,8 +616,9 @@ static struct kunit_case rmap_lazyfree_batch_test_cases[] = {
  * lazyfree_entry_case() - the case that runs the table through an entry
  * @entry: the entry
  *
- * Return: the case's name, found by its parameters (split_folio_scenarios,
- * of rmap_lazyfree_batch_fault.c, for LAZYFREE_SPLIT).
+ * Return: the case's name, found by its parameters (split_folio_scenarios
+ * and punch_hole_scenarios, of rmap_lazyfree_batch_fault.c, for
+ * LAZYFREE_SPLIT and LAZYFREE_PUNCH_HOLE).
  */
 const char *lazyfree_entry_case(enum lazyfree_entry entry)
 {
@@ -618,6 +633,8 @@ const char *lazyfree_entry_case(enum lazyfree_entry entry)
 
 	if (entry == LAZYFREE_SPLIT)
 		return "split_folio_scenarios";
+	if (entry == LAZYFREE_PUNCH_HOLE)
+		return "punch_hole_scenarios";
 	if (entry >= ARRAY_SIZE(params_init))
 		return "?";
 	for (c = rmap_lazyfree_batch_test_cases; c->name; c++)

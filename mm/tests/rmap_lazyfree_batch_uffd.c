@@ -205,6 +205,13 @@ static int lazyfree_uffd_wp_split_params_init(struct kunit *test)
 					 LAZYFREE_SPLIT, BIT(LAZYFREE_FAULTED_SHMEM));
 }
 
+static int lazyfree_uffd_wp_punch_params_init(struct kunit *test)
+{
+	return lazyfree_register_layouts(test, lazyfree_uffd_wp_scenarios,
+					 ARRAY_SIZE(lazyfree_uffd_wp_scenarios),
+					 LAZYFREE_PUNCH_HOLE, BIT(LAZYFREE_FAULTED_SHMEM));
+}
+
 static void try_to_unmap_uffd_wp(struct kunit *test)
 {
 	lazyfree_run_layout(test, test->param_value, LAZYFREE_TRY_TO_UNMAP);
@@ -221,6 +228,15 @@ static void split_folio_uffd_wp(struct kunit *test)
 	lazyfree_run_layout(test, test->param_value, LAZYFREE_SPLIT);
 }
 
+/*
+ * A hole punch leaves markers in the hole (its zap keeps them) and where
+ * its split's unmap clears a uffd-wp PTE.
+ */
+static void punch_hole_uffd_wp(struct kunit *test)
+{
+	lazyfree_run_layout(test, test->param_value, LAZYFREE_PUNCH_HOLE);
+}
+
 static struct kunit_case rmap_lazyfree_batch_uffd_wp_test_cases[] = {
 	KUNIT_CASE_PARAM_WITH_INIT(try_to_unmap_uffd_wp, kunit_array_gen_params,
 				   lazyfree_uffd_wp_unmap_params_init, NULL),
@@ -228,6 +244,8 @@ static struct kunit_case rmap_lazyfree_batch_uffd_wp_test_cases[] = {
 				   lazyfree_uffd_wp_reclaim_params_init, NULL),
 	KUNIT_CASE_PARAM_WITH_INIT(split_folio_uffd_wp, kunit_array_gen_params,
 				   lazyfree_uffd_wp_split_params_init, NULL),
+	KUNIT_CASE_PARAM_WITH_INIT(punch_hole_uffd_wp, kunit_array_gen_params,
+				   lazyfree_uffd_wp_punch_params_init, NULL),
 	{}
 };
 
@@ -247,7 +265,9 @@ const char *lazyfree_uffd_wp_case(enum lazyfree_entry entry)
 		    (c->param_init == lazyfree_uffd_wp_reclaim_params_init &&
 		     entry == LAZYFREE_RECLAIM_PAGES) ||
 		    (c->param_init == lazyfree_uffd_wp_split_params_init &&
-		     entry == LAZYFREE_SPLIT))
+		     entry == LAZYFREE_SPLIT) ||
+		    (c->param_init == lazyfree_uffd_wp_punch_params_init &&
+		     entry == LAZYFREE_PUNCH_HOLE))
 			return c->name;
 	return NULL;
 }
