@@ -389,6 +389,48 @@ static void lazyfree_expect_pieces(struct lazyfree_fixture *fx,
 					 "pages differ after the split");
 }
 
+/*
+ * What a split (@entry LAZYFREE_SPLIT or LAZYFREE_PUNCH_HOLE) of the folio
+ * must leave, by the model; the data checked through the program's
+ * mapping first, and the folio put back on the LRU, where truncation and
+ * migration find a folio.  The file is the folio's size (a shared
+ * anonymous VMA's), so no page of it lies past its end, which a split
+ * would drop.
+ */
+static struct lazyfree_expect *
+lazyfree_before_split(struct lazyfree_fixture *fx,
+		      const struct lazyfree_layout *l,
+		      enum lazyfree_trigger trigger, enum lazyfree_entry entry)
+{
+	struct lazyfree_expect *exp;
+
+	exp = kunit_kzalloc(fx->test, sizeof(*exp), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(fx->test, exp);
+	KUNIT_ASSERT_GE_MSG(fx->test, i_size_read(file_inode(fx->file)),
+			    (loff_t)fx->nr_pages << PAGE_SHIFT,
+			    "the shmem file ends inside the folio: a split would drop pages");
+	lazyfree_model(l, fx, trigger, entry, exp);
+	lazyfree_expect_reads_before(fx, l);
+	lazyfree_back_to_lru(fx);
+	return exp;
+}
+
+/*
+ * The folio a split left whole (pinned): its PTEs were as expected (@ok),
+ * so read it back through them; check and repair it, and drop the test's
+ * reference.
+ */
+static void lazyfree_expect_unsplit(struct lazyfree_fixture *fx,
+				    const struct lazyfree_expect *exp, bool ok)
+{
+	if (ok)
+		lazyfree_expect_reads(fx, exp->mapped, true);
+	lazyfree_expect_folio(fx, exp, 1, true);
+	lazyfree_repair_ptes(fx);
+	lazyfree_repair_folio(fx, 1);
+	kunit_release_action(fx->test, lazyfree_folio_put_action, fx->folio);
+}
+
 /**
  * lazyfree_split_and_expect() - split the folio as truncation would
  * @fx: the fixture (a faulted shmem folio)
@@ -401,8 +443,7 @@ static void lazyfree_expect_pieces(struct lazyfree_fixture *fx,
  * included), then it becomes order-0 folios in the page cache.  A pinned
  * folio is refused (-EAGAIN) before anything is unmapped.  Then the PTEs
  * of every mm (cleared, or uffd-wp markers) and either the split pages or
- * the folio kept whole.  The file is the folio's size (a shared anonymous
- * VMA's), so no page of it lies past its end, which a split would drop.
+ * the folio kept whole.
  *
  * Return: whether the PTEs were as expected (as for every entry; a pinned
  * folio, kept whole, is no failure).
@@ -417,14 +458,7 @@ bool lazyfree_split_and_expect(struct lazyfree_fixture *fx,
 	int ret, want;
 	bool ok;
 
-	exp = kunit_kzalloc(test, sizeof(*exp), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, exp);
-	KUNIT_ASSERT_GE_MSG(test, i_size_read(file_inode(fx->file)),
-			    (loff_t)fx->nr_pages << PAGE_SHIFT,
-			    "the shmem file ends inside the folio: a split would drop pages");
-	lazyfree_model(l, fx, trigger, LAZYFREE_SPLIT, exp);
-	lazyfree_expect_reads_before(fx, l);
-	lazyfree_back_to_lru(fx);
+	exp = lazyfree_before_split(fx, l, trigger, LAZYFREE_SPLIT);
 	folio_get(fx->folio);
 	ret = kunit_add_action_or_reset(test, lazyfree_folio_put_action, fx->folio);
 	KUNIT_ASSERT_EQ(test, ret, 0);
@@ -445,12 +479,7 @@ bool lazyfree_split_and_expect(struct lazyfree_fixture *fx,
 		lazyfree_expect_pieces(fx, exp, false);
 		return ok;
 	}
-	if (ok)
-		lazyfree_expect_reads(fx, exp->mapped, true);
-	lazyfree_expect_folio(fx, exp, 1, true);
-	lazyfree_repair_ptes(fx);
-	lazyfree_repair_folio(fx, 1);
-	kunit_release_action(test, lazyfree_folio_put_action, fx->folio);
+	lazyfree_expect_unsplit(fx, exp, ok);
 	return ok;
 }
 
@@ -505,15 +534,8 @@ bool lazyfree_punch_and_expect(struct lazyfree_fixture *fx,
 	bool ok;
 	int ret;
 
-	exp = kunit_kzalloc(test, sizeof(*exp), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, exp);
-	KUNIT_ASSERT_GE_MSG(test, i_size_read(file_inode(fx->file)),
-			    (loff_t)fx->nr_pages << PAGE_SHIFT,
-			    "the shmem file ends inside the folio: the split would drop pages");
+	exp = lazyfree_before_split(fx, l, trigger, LAZYFREE_PUNCH_HOLE);
 	lazyfree_punch_range(fx->nr_pages, &start, &len);
-	lazyfree_model(l, fx, trigger, LAZYFREE_PUNCH_HOLE, exp);
-	lazyfree_expect_reads_before(fx, l);
-	lazyfree_back_to_lru(fx);
 
 	lazyfree_snapshot(fx);
 	lazyfree_guard(fx);
@@ -548,13 +570,9 @@ bool lazyfree_punch_and_expect(struct lazyfree_fixture *fx,
 	}
 	KUNIT_EXPECT_NE_MSG(test, fx->pins, 0,
 			    "the hole punch left the unpinned folio whole: truncation did not split it");
-	if (ok)
-		lazyfree_expect_reads(fx, exp->mapped, true);
 	lazyfree_expect_zeroed(fx, start, len);
+	/* The pattern back in the hole, for the checks of the whole folio. */
 	lazyfree_fill(fx->folio, 0);
-	lazyfree_expect_folio(fx, exp, 1, true);
-	lazyfree_repair_ptes(fx);
-	lazyfree_repair_folio(fx, 1);
-	kunit_release_action(test, lazyfree_folio_put_action, fx->folio);
+	lazyfree_expect_unsplit(fx, exp, ok);
 	return ok;
 }
