@@ -3,7 +3,7 @@
 # Targets:
 #   make run            build a UML kernel with the suite and run it (the
 #                       cached Debian tree, or KERNEL_SRC=your tree)
-#   make check          the project's own tests (its self-test, ~25 min)
+#   make check          the project's own tests (its self-test, ~31 min warm)
 #   make check-debug    the suite 20 times on a debug kernel (KASAN, ...)
 #   make fuzz           COUNT random layouts on UML, in chunks
 #   make bench          the loops measured against a bare kunit.py run
@@ -48,6 +48,16 @@
 #                       make fuzz: COUNT layouts (default 100000) of seed
 #                       SEED on UML, CHUNK (default 20000) per boot
 #   GOOD=rev BAD=rev    for make bisect (KERNEL_SRC must be a git tree)
+#   RETRY_TIMEOUT=1     make run: boot once more a kernel that hit BOOT_TIMEOUT
+#   KVM_DEV=PATH        ARCH=x86_64: the KVM device the probe looks at
+#                       (default /dev/kvm)
+#   KVM_PROBE_TIMEOUT=S ARCH=x86_64: how long the KVM probe boot may take
+#                       (default 30)
+#   DEBIAN_MIRROR=URI   make get-kernel: the Debian mirror (default: the
+#                       one the machine's apt uses)
+#   CHECK_STEPS="..."   make check: only these steps, in order (see
+#                       scripts/check --help); X86_BOOTS=N, TIMING_BOOTS=N:
+#                       boots of its x86_64 and timing steps (default 5)
 
 export ARCH ACCEL KERNEL_SRC KERNEL_VERSION CARRIED_FIXES MUTANT JOBS CACHE_DIR FLAVOUR REPEAT BOOT_ONLY MUTANTS KERNEL_ARGS SEED COUNT FIRST CHUNK
 export KCONFIG_ADD BUILD_DIR KUNIT_JSON KERNEL_LOG WERROR BOOT_TIMEOUT
