@@ -555,7 +555,7 @@ bool lazyfree_in_hole(const struct lazyfree_layout *l, unsigned int i);
 bool lazyfree_in_uffd_wp(const struct lazyfree_layout *l, unsigned int i);
 void lazyfree_punch_range(unsigned int nr, unsigned int *start,
 			  unsigned int *len);
-bool lazyfree_in_punch(const struct lazyfree_layout *l, unsigned int i);
+bool lazyfree_in_punch(unsigned int nr, unsigned int i);
 void lazyfree_mapped_from(const struct lazyfree_layout *l,
 			  unsigned int first, unsigned long *mapped);
 void lazyfree_model(const struct lazyfree_layout *l,

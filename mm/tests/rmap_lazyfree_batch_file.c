@@ -351,7 +351,7 @@ static void lazyfree_expect_pieces(struct lazyfree_fixture *fx,
 		lazyfree_punch_range(fx->nr_pages, &start, &len);
 	for (i = 0; i < fx->nr_pages; i++) {
 		entry = xa_load(&mapping->i_pages, i);
-		if (punched && i >= start && i < start + len) {
+		if (punched && lazyfree_in_punch(fx->nr_pages, i)) {
 			if (entry && lazyfree_diff_to_report(&d))
 				KUNIT_FAIL(fx->test,
 					   "page %u/%u, punched out: the page cache still holds %s there",

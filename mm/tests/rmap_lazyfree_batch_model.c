@@ -38,11 +38,12 @@ void lazyfree_punch_range(unsigned int nr, unsigned int *start,
 	*len = max(1U, nr / 4);
 }
 
-bool lazyfree_in_punch(const struct lazyfree_layout *l, unsigned int i)
+/* Whether page @i of a folio of @nr pages is one lazyfree_punch_range() names. */
+bool lazyfree_in_punch(unsigned int nr, unsigned int i)
 {
 	unsigned int start, len;
 
-	lazyfree_punch_range(l->nr, &start, &len);
+	lazyfree_punch_range(nr, &start, &len);
 	return i >= start && i < start + len;
 }
 
@@ -213,7 +214,7 @@ void lazyfree_model(const struct lazyfree_layout *l,
 		lazyfree_mapped_from(l, walk_end, exp->mapped);
 		for (i = 0; i < l->nr; i++) {
 			bool punched = lazyfree_punches(entry) &&
-				       lazyfree_in_punch(l, i);
+				       lazyfree_in_punch(l->nr, i);
 
 			if (punched)
 				__clear_bit(i, exp->mapped);
@@ -224,7 +225,7 @@ void lazyfree_model(const struct lazyfree_layout *l,
 		exp->dirty = entry == LAZYFREE_PUNCH_HOLE ||
 			     (redirtied && (l->at < walk_end ||
 					    (lazyfree_punches(entry) &&
-					     lazyfree_in_punch(l, l->at))));
+					     lazyfree_in_punch(l->nr, l->at))));
 		exp->swapbacked = true;
 		return;
 	}
