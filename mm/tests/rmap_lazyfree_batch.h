@@ -536,6 +536,9 @@ enum lazyfree_entry {
  * @swapbacked: expected folio_test_swapbacked() (false while lazyfree)
  * @dirty: expected folio_test_dirty()
  * @mlocked: expected folio_test_mlocked()
+ * @freed: reclaim (reclaim_pages(), MADV_PAGEOUT, LRU reclaim) must free
+ *	the folio: a lazyfree one it unmapped whole, a file one it unmapped
+ *	whole, clean and unpinned
  */
 struct lazyfree_expect {
 	DECLARE_BITMAP(mapped, LAZYFREE_MAX_PAGES);
@@ -543,6 +546,7 @@ struct lazyfree_expect {
 	bool swapbacked;
 	bool dirty;
 	bool mlocked;
+	bool freed;
 };
 
 void lazyfree_arm_canaries(struct lazyfree_fixture *fx);
@@ -616,6 +620,7 @@ bool lazyfree_expect_folio_split(struct lazyfree_fixture *fx,
 void lazyfree_release_and_expect(struct lazyfree_fixture *fx);
 void lazyfree_expect_page_cache(const struct lazyfree_fixture *fx);
 bool lazyfree_truncate(struct lazyfree_fixture *fx);
+bool lazyfree_hold_cached(struct lazyfree_fixture *fx);
 int lazyfree_store(struct lazyfree_fixture *fx, unsigned int i);
 
 /* Where LAZYFREE_CAN_UFFD_WP only: rmap_lazyfree_batch_uffd.c. */
@@ -729,6 +734,8 @@ bool lazyfree_split_and_expect(struct lazyfree_fixture *fx,
 bool lazyfree_punch_and_expect(struct lazyfree_fixture *fx,
 			       const struct lazyfree_layout *l,
 			       enum lazyfree_trigger trigger);
+bool lazyfree_expect_reclaimed_file(struct lazyfree_fixture *fx,
+				    const struct lazyfree_expect *exp, bool ok);
 
 /* Where LAZYFREE_CAN_UFFD_WP only: rmap_lazyfree_batch_uffd.c. */
 void lazyfree_arm_uffd_wp(struct lazyfree_fixture *fx,

@@ -708,7 +708,9 @@ static void lazyfree_release_folio(struct lazyfree_fixture *fx)
 	}
 	if (fx->folio_split || fx->leaked)
 		return;
-	if (!fx->isolated && !lazyfree_hold_folio(fx))
+	if (!fx->isolated &&
+	    !(LAZYFREE_CAN_SHMEM && fx->cached ? lazyfree_hold_cached(fx) :
+	      lazyfree_hold_folio(fx)))
 		return;
 	lru_add_drain_all();
 	if (!lazyfree_counts_sound(fx, 1, "before the mms are torn down"))

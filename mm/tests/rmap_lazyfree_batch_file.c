@@ -208,6 +208,30 @@ bool lazyfree_truncate(struct lazyfree_fixture *fx)
 }
 
 /*
+ * Hold the faulted shmem folio through its file's page cache, where it
+ * stays whether PTEs map it or not.  Returns whether the cache holds it
+ * (a reference taken, dropped by a KUnit action); fails the case if the
+ * cache holds another folio at its index, or none.
+ */
+bool lazyfree_hold_cached(struct lazyfree_fixture *fx)
+{
+	struct folio *folio = filemap_get_folio(fx->file->f_mapping, 0);
+	int ret;
+
+	if (folio == fx->folio) {
+		ret = kunit_add_action_or_reset(fx->test, lazyfree_folio_put_action,
+						folio);
+		KUNIT_ASSERT_EQ(fx->test, ret, 0);
+		return true;
+	}
+	KUNIT_FAIL(fx->test, "page cache index 0 holds %s, expected the folio",
+		   IS_ERR(folio) ? "nothing" : "another folio");
+	if (!IS_ERR(folio))
+		folio_put(folio);
+	return false;
+}
+
+/*
  * A shmem folio (&enum lazyfree_source), mapped whole, clean, in writable
  * PTEs, as a read fault in a shared anonymous VMA of the folio's size maps
  * one, and filled by the test without dirtying it, so that a dirty PTE is
@@ -574,5 +598,80 @@ bool lazyfree_punch_and_expect(struct lazyfree_fixture *fx,
 	/* The pattern back in the hole, for the checks of the whole folio. */
 	lazyfree_fill(fx->folio, 0);
 	lazyfree_expect_unsplit(fx, exp, ok);
+	return ok;
+}
+
+/* Every index of the folio empty in the file's page cache. */
+static void lazyfree_expect_dropped(struct lazyfree_fixture *fx)
+{
+	struct address_space *mapping = fx->file->f_mapping;
+	struct lazyfree_diffs d = { .test = fx->test };
+	unsigned int i;
+	void *entry;
+
+	for (i = 0; i < fx->nr_pages; i++) {
+		entry = xa_load(&mapping->i_pages, i);
+		if (entry && lazyfree_diff_to_report(&d))
+			KUNIT_FAIL(fx->test,
+				   "page cache index %u/%u holds %s after reclaim freed the folio",
+				   i, fx->nr_pages,
+				   xa_is_value(entry) ? "a swap entry" : "a folio");
+	}
+	lazyfree_diffs_end(&d, "page cache entries left");
+}
+
+/**
+ * lazyfree_expect_reclaimed_file() - what reclaim left of a shmem folio
+ * @fx: the fixture (a faulted shmem folio, handed to reclaim_pages() or
+ *	MADV_PAGEOUT)
+ * @exp: the end state the model gives (@exp->freed: freed)
+ * @ok: whether the PTEs were as expected
+ *
+ * Reclaim unmaps the folio through try_to_unmap() (TTU_BATCH_FLUSH), then
+ * drops a clean one from the page cache and frees it (__remove_mapping()),
+ * and keeps a dirty one (pageout() without swap: shmem_writeout()
+ * redirties it, reclaim activates it) or a pinned one.  Freed: every index
+ * empty in the page cache, and the folio not looked at again.  Kept: in
+ * the page cache, mapped or not, on the LRU, and checked as after
+ * try_to_unmap(), held by the test through the page cache meanwhile.
+ *
+ * Return: @ok.
+ */
+bool lazyfree_expect_reclaimed_file(struct lazyfree_fixture *fx,
+				    const struct lazyfree_expect *exp, bool ok)
+{
+	struct folio *folio = filemap_get_folio(fx->file->f_mapping, 0);
+	struct kunit *test = fx->test;
+	int ret;
+
+	if (IS_ERR(folio)) {
+		if (!exp->freed)
+			KUNIT_FAIL(test,
+				   "reclaim freed the %s folio (page cache index 0 empty), which it must keep: the data the program wrote is lost",
+				   exp->dirty ? "dirty" : fx->pins ? "pinned" : "mapped");
+		fx->reclaimed_pages = fx->nr_pages;
+		lazyfree_expect_dropped(fx);
+		lazyfree_repair_ptes(fx);
+		return ok;
+	}
+	if (folio != fx->folio) {
+		KUNIT_FAIL(test, "page cache index 0 holds another folio after reclaim");
+		folio_put(folio);
+		fx->leaked = true;
+		return false;
+	}
+	if (exp->freed)
+		KUNIT_FAIL(test,
+			   "reclaim kept the clean, unpinned folio it unmapped whole in the page cache, which it must free");
+	fx->reclaimed_pages = 0;
+	ret = kunit_add_action_or_reset(test, lazyfree_folio_put_action, folio);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	lru_add_drain_all();
+	if (ok)
+		lazyfree_expect_reads(fx, exp->mapped, true);
+	lazyfree_expect_folio(fx, exp, 1, true);
+	lazyfree_repair_ptes(fx);
+	lazyfree_repair_folio(fx, 1);
+	kunit_release_action(test, lazyfree_folio_put_action, folio);
 	return ok;
 }

@@ -57,9 +57,11 @@ bool lazyfree_in_punch(unsigned int nr, unsigned int i)
  * a hand-built folio.  A shmem folio is never droppable (MAP_DROPPABLE is
  * private), is forked only if faulted (the child faults its PTEs in from
  * the page cache, where only a faulted one is) and goes through
- * try_to_unmap() only, or split_folio() or a hole punch if faulted (a
- * split needs the page cache; an anon folio's split unmaps it with
- * migration entries, not through the batch; fallocate() needs TMPFS).
+ * try_to_unmap() only, or, if faulted, reclaim_pages(), MADV_PAGEOUT,
+ * split_folio() or a hole punch (reclaim and a split need the page cache;
+ * an anon folio's split unmaps it with migration entries, not through the
+ * batch; fallocate() needs TMPFS; LRU reclaim, which the test drives
+ * without swap, never scans the anonymous lists shmem is on).
  * uffd-wp needs an arch with the bit and a VMA userfaultfd takes: not a
  * droppable one.
  *
@@ -83,7 +85,9 @@ bool lazyfree_source_makes(const struct lazyfree_layout *l,
 		return LAZYFREE_CAN_SHMEM && l->vma != LAZYFREE_VMA_DROPPABLE &&
 		       (!l->fork || faulted) &&
 		       (entry == LAZYFREE_TRY_TO_UNMAP ||
-			(lazyfree_splits(entry) && faulted)) &&
+			((lazyfree_splits(entry) ||
+			  entry == LAZYFREE_RECLAIM_PAGES ||
+			  entry == LAZYFREE_MADV_PAGEOUT) && faulted)) &&
 		       (!lazyfree_punches(entry) || IS_ENABLED(CONFIG_TMPFS));
 	return !lazyfree_splits(entry);
 }
@@ -178,9 +182,14 @@ static unsigned int lazyfree_batch_start(const struct lazyfree_layout *l,
  * them clean, so only a redirtied one is); it stays swapbacked.  A split
  * unmaps every PTE, mlocked VMAs included, unless the folio is pinned:
  * then it neither splits nor unmaps anything (the test's own unmap as a
- * split does not look at pins).  A hole punch unmaps the punched PTEs
- * first, pinned or not, and the folio comes out dirty however its PTEs
- * were (truncation marks a folio it cuts into dirty).  Each PTE cleared
+ * split does not look at pins).  Reclaim (reclaim_pages(), MADV_PAGEOUT)
+ * unmaps as try_to_unmap() does, then frees a file folio it unmapped
+ * whole if it is clean and unpinned (a clean shmem page holds what a hole
+ * would: the test's data in it was never written through a PTE), and
+ * keeps any other (pageout() of a dirty one, without swap, redirties it).
+ * A hole punch unmaps the punched PTEs first, pinned or not, and the
+ * folio comes out dirty however its PTEs were (truncation marks a folio
+ * it cuts into dirty).  Each PTE cleared
  * that was write-protected by uffd-wp becomes a uffd-wp marker, and one
  * in a hole was one already (an anon VMA gets none: the folio is
  * discarded, and a fault there maps a new page).
@@ -227,6 +236,9 @@ void lazyfree_model(const struct lazyfree_layout *l,
 					    (lazyfree_punches(entry) &&
 					     lazyfree_in_punch(l->nr, l->at))));
 		exp->swapbacked = true;
+		exp->freed = bitmap_empty(exp->mapped, l->nr) && !exp->dirty &&
+			     trigger != LAZYFREE_PIN &&
+			     trigger != LAZYFREE_REDIRTY_PIN;
 		return;
 	}
 
@@ -246,6 +258,7 @@ void lazyfree_model(const struct lazyfree_layout *l,
 	lazyfree_mapped_from(l, keep_from, exp->mapped);
 	exp->dirty = redirtied && cleared;
 	exp->swapbacked = exp->dirty && !droppable;
+	exp->freed = bitmap_empty(exp->mapped, l->nr);
 }
 
 /* Whether PTE @i lies in an mlocked VMA. */

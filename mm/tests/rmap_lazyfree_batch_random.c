@@ -252,9 +252,10 @@ static void lazyfree_draws_init(struct lazyfree_draws *d, unsigned int seed)
  * Draw the next layout: an anon one, made a shmem folio (hand-built or
  * faulted as it was) where the file stream says so and the fixture can
  * make it (lazyfree_source_makes(): nothing only anon folios have), through
- * try_to_unmap() or, a quarter of the time where it can (faulted), a
- * split (split_folio() or, half of those, a hole punch), with no young
- * PTE (nothing looks at it there); then, a
+ * reclaim_pages() or MADV_PAGEOUT where the anon draw says so and the
+ * fixture can (faulted), else try_to_unmap(); or, a quarter of the time
+ * where it can (faulted), a split (split_folio() or, half of those, a
+ * hole punch), with no young PTE (nothing looks at it there); then, a
  * quarter of the time where the fixture can, put under uffd-wp, its
  * write-protected PTEs any run of them (none included; all or none
  * through MADV_PAGEOUT, see lazyfree_random_entry_runs()).
@@ -278,7 +279,10 @@ static void lazyfree_draw(struct lazyfree_draws *d,
 	shmem.young = UINT_MAX;
 	if (file && lazyfree_source_makes(&shmem, LAZYFREE_TRY_TO_UNMAP)) {
 		*l = shmem;
-		r->entry = LAZYFREE_TRY_TO_UNMAP;
+		if ((r->entry != LAZYFREE_RECLAIM_PAGES &&
+		     r->entry != LAZYFREE_MADV_PAGEOUT) ||
+		    !lazyfree_source_makes(l, r->entry))
+			r->entry = LAZYFREE_TRY_TO_UNMAP;
 		if (split && lazyfree_source_makes(l, LAZYFREE_SPLIT))
 			r->entry = punch ? LAZYFREE_PUNCH_HOLE : LAZYFREE_SPLIT;
 	}

@@ -287,8 +287,9 @@ static bool lazyfree_try_to_unmap_and_expect(struct lazyfree_fixture *fx,
  * frees the folio (PGLAZYFREED grows by its pages) or puts it back on the
  * LRU.  A freed folio is not looked at again; a kept one is still mapped,
  * so the test takes a reference to check it, and drops it before
- * returning.  Returns whether the PTEs were as expected: if not, the
- * folio may be gone and must not be touched again.
+ * returning (a shmem folio: see lazyfree_expect_reclaimed_file()).
+ * Returns whether the PTEs were as expected: if not, the folio may be
+ * gone and must not be touched again.
  */
 static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 					const struct lazyfree_layout *l,
@@ -306,7 +307,7 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 	exp = kunit_kzalloc(test, sizeof(*exp), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, exp);
 	lazyfree_model(l, fx, trigger, entry, exp);
-	freed = bitmap_empty(exp->mapped, fx->nr_pages);
+	freed = exp->freed;
 
 	/*
 	 * No caller hands reclaim an unevictable folio (shrink_folio_list()
@@ -365,7 +366,7 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 	 */
 	fx->reclaimed_pages = entry == LAZYFREE_RECLAIM_PAGES ? reclaimed : lazyfreed;
 
-	KUNIT_EXPECT_EQ_MSG(test, lazyfreed, freed ? fx->nr_pages : 0,
+	KUNIT_EXPECT_EQ_MSG(test, lazyfreed, freed && !fx->file ? fx->nr_pages : 0,
 			    "PGLAZYFREED");
 	folio_split = entry == LAZYFREE_LRU &&
 		      lazyfree_model_folio_split(exp, fx->nr_pages, fx->pins);
@@ -375,6 +376,8 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 			    l->order, folio_split ? "split the folio it keeps partly mapped" :
 					      "take the folio whole");
 	ok = lazyfree_expect_unmap(fx, exp);
+	if (LAZYFREE_CAN_SHMEM && fx->file)
+		return lazyfree_expect_reclaimed_file(fx, exp, ok);
 	if (!ok || freed) {
 		if (ok)
 			lazyfree_expect_reads(fx, exp->mapped, true);
@@ -565,7 +568,9 @@ static void try_to_unmap_scenarios(struct kunit *test)
 
 /*
  * The same layouts through reclaim_pages(): a clean lazyfree folio is freed
- * there, a redirtied or pinned one is kept, mapped, and put back on the LRU.
+ * there, a redirtied or pinned one is kept, mapped, and put back on the
+ * LRU; a faulted shmem folio is unmapped, then freed if clean and unpinned,
+ * else kept in the page cache (no swap: a dirty one is redirtied).
  */
 static void reclaim_pages_scenarios(struct kunit *test)
 {
