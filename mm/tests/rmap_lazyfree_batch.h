@@ -67,6 +67,7 @@ const char *lazyfree_rss_name(int member);
 void lazyfree_use_mm(struct kunit *test);
 void lazyfree_share_mms(struct mm_struct **mms, unsigned int nr);
 unsigned long lazyfree_mmap(struct kunit *test, unsigned long size);
+struct mm_struct *lazyfree_mm_new(void);
 unsigned long lazyfree_map_window(struct kunit *test);
 
 extern unsigned int lazyfree_folios_made;
@@ -201,6 +202,31 @@ static inline bool lazyfree_file_source(enum lazyfree_source source)
 }
 
 /**
+ * enum lazyfree_other_mm - a second mm that maps the shmem file on its own
+ * @LAZYFREE_OTHER_MM_NONE: none (a fork's child is &struct lazyfree_layout's
+ *	@fork)
+ * @LAZYFREE_OTHER_MM_PLAIN: a new mm with its own mmap() of the file over
+ *	the folio's range, at the same address (one VMA of exactly that
+ *	range), its pages read-faulted in and the layout's hole zapped there
+ *	too (lazyfree_map_other_mm())
+ * @LAZYFREE_OTHER_MM_MLOCKED: the same, its VMA then VM_LOCKED, the folio
+ *	not mlocked (what mlock() of the range in two parts leaves)
+ *
+ * The rmap walk visits a file's VMAs in the order of their offsets, a
+ * later one of the same offset after an earlier one: the first mm's VMA
+ * that starts at the folio, the second mm's, then the first mm's others.
+ * Only an mmap() of its own can make the second mm's VMA VM_LOCKED where
+ * the first mm's is not (fork clears VM_LOCKED in the child), and so stop
+ * the walk between two VMAs of the first mm.  Faulted shmem folios only
+ * (the second mm faults its pages in from the page cache).
+ */
+enum lazyfree_other_mm {
+	LAZYFREE_OTHER_MM_NONE,
+	LAZYFREE_OTHER_MM_PLAIN,
+	LAZYFREE_OTHER_MM_MLOCKED,
+};
+
+/**
  * enum lazyfree_uffd_wp - a folio in a VMA registered for uffd-wp
  * (x86_64 only), its PTEs all write-protected, some of them by uffd-wp
  * (their uffd-wp bit set): where reclaim clears those in a file VMA it
@@ -244,6 +270,7 @@ enum lazyfree_uffd_wp {
  * @trigger: as in &struct lazyfree_row
  * @at: the PTE @trigger acts on, or UINT_MAX
  * @fork: as in &struct lazyfree_row
+ * @other_mm: as in &struct lazyfree_row
  * @uffd_armed: the VMAs holding the folio are registered for uffd-wp
  *	(VM_UFFD_WP) and every PTE of the folio is write-protected, after
  *	@trigger, in every mm (lazyfree_arm_uffd_wp())
@@ -268,6 +295,7 @@ struct lazyfree_layout {
 	enum lazyfree_trigger trigger;
 	unsigned int at;
 	bool fork;
+	enum lazyfree_other_mm other_mm;
 	bool uffd_armed;
 	unsigned int uffd_start;
 	unsigned int uffd_len;
@@ -413,6 +441,8 @@ bool lazyfree_install_table_pair(struct lazyfree_fixture *fx,
 void lazyfree_fill(struct folio *folio, unsigned int first);
 extern const struct mm_walk_ops lazyfree_clean_ops;
 void lazyfree_mmput_action(void *mm);
+struct mm_struct *lazyfree_second_mm(struct lazyfree_fixture *fx,
+				     struct mm_struct *mm);
 void lazyfree_folio_put_action(void *folio);
 void lazyfree_putback_lru_action(void *folio);
 void lazyfree_isolate(struct lazyfree_fixture *fx);
@@ -437,6 +467,8 @@ void lazyfree_add_to_file(struct lazyfree_fixture *fx, struct folio *folio);
 void lazyfree_remove_from_file(struct lazyfree_fixture *fx);
 void lazyfree_fault_child(struct lazyfree_fixture *fx,
 			  const struct lazyfree_layout *l);
+void lazyfree_map_other_mm(struct lazyfree_fixture *fx,
+			   const struct lazyfree_layout *l);
 
 /* ===== The canary and the model ===== */
 
@@ -539,10 +571,15 @@ enum lazyfree_entry {
  * @freed: reclaim (reclaim_pages(), MADV_PAGEOUT, LRU reclaim) must free
  *	the folio: a lazyfree one it unmapped whole, a file one it unmapped
  *	whole, clean and unpinned
+ * @mapped_other: where @other_differs, @mapped for the second mm (a
+ *	&enum lazyfree_other_mm); @mapped is the first mm's then
+ * @other_differs: the second mm's PTEs end up otherwise than the first's
  */
 struct lazyfree_expect {
 	DECLARE_BITMAP(mapped, LAZYFREE_MAX_PAGES);
 	DECLARE_BITMAP(markers, LAZYFREE_MAX_PAGES);
+	DECLARE_BITMAP(mapped_other, LAZYFREE_MAX_PAGES);
+	bool other_differs;
 	bool swapbacked;
 	bool dirty;
 	bool mlocked;
@@ -569,12 +606,6 @@ void lazyfree_model(const struct lazyfree_layout *l,
 		    struct lazyfree_expect *exp);
 bool lazyfree_in_mlocked_vma(const struct lazyfree_layout *l,
 			     unsigned int i);
-int lazyfree_model_referenced(const struct lazyfree_layout *l);
-unsigned int lazyfree_model_looks(const struct lazyfree_layout *l,
-				  const struct lazyfree_expect *exp,
-				  unsigned int nr_pages);
-bool lazyfree_model_folio_split(const struct lazyfree_expect *exp,
-				unsigned int nr_pages, unsigned int pins);
 int lazyfree_name(const struct lazyfree_layout *l, char *desc, int size);
 int lazyfree_name_entry(const struct lazyfree_layout *l,
 			enum lazyfree_entry entry, char *desc, int size);
@@ -683,6 +714,8 @@ enum lazyfree_hole {
  * @at: the PTE @trigger acts on
  * @fork: share the folio with a second mm, copied by dup_mmap() as fork()
  *	does, before reclaim
+ * @other_mm: a second mm with a mapping of the file of its own, see
+ *	&enum lazyfree_other_mm
  * @uffd_wp: see &enum lazyfree_uffd_wp (rmap_lazyfree_batch_uffd.c's
  *	rows)
  * @min_order: smallest order for which the positions above are distinct
@@ -703,6 +736,7 @@ struct lazyfree_row {
 	enum lazyfree_trigger trigger;
 	enum lazyfree_pos at;
 	bool fork;
+	enum lazyfree_other_mm other_mm;
 	enum lazyfree_uffd_wp uffd_wp;
 	unsigned int min_order;
 	bool reclaim;

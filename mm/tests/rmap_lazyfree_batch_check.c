@@ -160,6 +160,24 @@ static bool lazyfree_check_pte(const struct lazyfree_fixture *fx, unsigned int k
  * counted.  Returns whether everything matched.  Reads no folio state, so
  * it is safe after reclaim freed the folio.
  */
+/* The PTEs @exp expects to map the folio in mm @k. */
+static const unsigned long *lazyfree_mapped_in(const struct lazyfree_expect *exp,
+					       unsigned int k)
+{
+	return k && exp->other_differs ? exp->mapped_other : exp->mapped;
+}
+
+/* How many PTEs of all mms @exp expects to map the folio. */
+static unsigned int lazyfree_mappings(const struct lazyfree_fixture *fx,
+				      const struct lazyfree_expect *exp)
+{
+	unsigned int k, n = 0;
+
+	for (k = 0; k < fx->nr_mms; k++)
+		n += bitmap_weight(lazyfree_mapped_in(exp, k), fx->nr_pages);
+	return n;
+}
+
 /*
  * Whether reclaim deferred the TLB flush of a batch it cleared in mm @k:
  * never unless the mm is live on another CPU (@fx->shared), always then
@@ -175,7 +193,8 @@ static void lazyfree_expect_tlb_flush(const struct lazyfree_fixture *fx,
 	unsigned int i;
 
 	for (i = 0; i < fx->nr_pages; i++)
-		if (pte_present(fx->orig[k][i]) && !test_bit(i, exp->mapped))
+		if (pte_present(fx->orig[k][i]) &&
+		    !test_bit(i, lazyfree_mapped_in(exp, k)))
 			unmapped = true;
 	if (!LAZYFREE_CAN_DEFER_FLUSH || !fx->shared)
 		KUNIT_EXPECT_FALSE_MSG(fx->test, deferred,
@@ -190,18 +209,19 @@ static void lazyfree_expect_tlb_flush(const struct lazyfree_fixture *fx,
 bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
 			  const struct lazyfree_expect *exp)
 {
-	unsigned int nr_mapped = bitmap_weight(exp->mapped, fx->nr_pages);
 	struct lazyfree_diffs d = { .test = fx->test };
+	const unsigned long *mapped;
 	unsigned int i, k;
 
 	for (k = 0; k < fx->nr_mms; k++) {
+		mapped = lazyfree_mapped_in(exp, k);
 		for (i = 0; i < fx->nr_pages; i++)
-			lazyfree_check_pte(fx, k, i, test_bit(i, exp->mapped),
+			lazyfree_check_pte(fx, k, i, test_bit(i, mapped),
 					   test_bit(i, exp->markers), &d);
 		lazyfree_expect_tlb_flush(fx, exp, k);
 		KUNIT_EXPECT_EQ_MSG(fx->test, lazyfree_rss(fx->mms[k], fx->rss_member),
-				    fx->rss_base[k] + nr_mapped, "%s of mm %u",
-				    lazyfree_rss_name(fx->rss_member), k);
+				    fx->rss_base[k] + bitmap_weight(mapped, fx->nr_pages),
+				    "%s of mm %u", lazyfree_rss_name(fx->rss_member), k);
 	}
 	return !lazyfree_diffs_end(&d, "PTEs differ");
 }
@@ -438,13 +458,16 @@ static void lazyfree_expect_page_mapcounts(const struct lazyfree_fixture *fx,
 					   const struct lazyfree_expect *exp)
 {
 	struct lazyfree_diffs d = { .test = fx->test };
-	unsigned int i;
+	unsigned int i, k;
 
 	if (!IS_ENABLED(CONFIG_PAGE_MAPCOUNT))
 		return;
 	for (i = 0; i < fx->nr_pages; i++) {
 		int got = atomic_read(&folio_page(fx->folio, i)->_mapcount) + 1;
-		int want = test_bit(i, exp->mapped) * fx->nr_mms;
+		int want = 0;
+
+		for (k = 0; k < fx->nr_mms; k++)
+			want += test_bit(i, lazyfree_mapped_in(exp, k));
 
 		if (got != want && lazyfree_diff_to_report(&d))
 			KUNIT_FAIL(fx->test, "page %u/%u: mapcount %d, expected %d",
@@ -461,7 +484,7 @@ void lazyfree_expect_folio(const struct lazyfree_fixture *fx,
 			   const struct lazyfree_expect *exp,
 			   unsigned int refs, bool on_lru)
 {
-	unsigned int mappings = bitmap_weight(exp->mapped, fx->nr_pages) * fx->nr_mms;
+	unsigned int mappings = lazyfree_mappings(fx, exp);
 	struct folio *folio = fx->folio;
 	struct kunit *test = fx->test;
 

@@ -286,10 +286,11 @@ int lazyfree_store(struct lazyfree_fixture *fx, unsigned int i)
 }
 
 /*
- * Map the shmem folio in the forked child as the child's own accesses
- * would: dup_mmap() copies no PTE of a shared file VMA, so read-fault
- * every page of the layout there, then zap the layout's hole in the child
- * too (the page cache holds those pages, so a fault maps them).
+ * Map the shmem folio in the second mm (a forked child, or one with a
+ * mapping of its own) as its own accesses would: dup_mmap() copies no PTE
+ * of a shared file VMA, so read-fault every page of the layout there,
+ * then zap the layout's hole there too (the page cache holds those pages,
+ * so a fault maps them).
  */
 void lazyfree_fault_child(struct lazyfree_fixture *fx,
 			  const struct lazyfree_layout *l)
@@ -309,6 +310,46 @@ void lazyfree_fault_child(struct lazyfree_fixture *fx,
 	if (l->hole_len)
 		lazyfree_zap_range(fx, child, l->hole_start,
 				   l->hole_start + l->hole_len);
+}
+
+/*
+ * A second mm with a mapping of the shmem file of its own (&enum
+ * lazyfree_other_mm): a new mm, its page table for the folio installed
+ * with its canary, its own mmap() of the file over the folio's range at
+ * the same address (the KUnit thread switches to it for that), the pages
+ * read-faulted in and the layout's hole zapped as in a fork's child, then
+ * its VMA VM_LOCKED if the layout says so.  A KUnit action drops the mm.
+ */
+void lazyfree_map_other_mm(struct lazyfree_fixture *fx,
+			   const struct lazyfree_layout *l)
+{
+	unsigned long size = fx->nr_pages * PAGE_SIZE, addr;
+	struct kunit *test = fx->test;
+	struct vm_area_struct *vma;
+	struct mm_struct *other;
+
+	other = lazyfree_second_mm(fx, lazyfree_mm_new());
+	kthread_unuse_mm(fx->mm);
+	kthread_use_mm(other);
+	addr = vm_mmap(fx->file, fx->addr, size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_FIXED, fx->folio->index << PAGE_SHIFT);
+	kthread_unuse_mm(other);
+	kthread_use_mm(fx->mm);
+	KUNIT_ASSERT_EQ_MSG(test, addr, fx->addr,
+			    "mmap() of the shmem file in the second mm");
+	fx->mms[fx->nr_mms] = other;
+	fx->rss_base[fx->nr_mms++] = 0;
+	lazyfree_fault_child(fx, l);
+	if (l->other_mm != LAZYFREE_OTHER_MM_MLOCKED)
+		return;
+	mmap_write_lock(other);
+	vma = vma_lookup(other, fx->addr);
+	if (vma) {
+		vm_flags_set(vma, VM_LOCKED);
+		other->locked_vm += fx->nr_pages;
+	}
+	mmap_write_unlock(other);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, vma, "no VMA of the file in the second mm");
 }
 
 /*

@@ -610,6 +610,30 @@ void lazyfree_repair_ptes(struct lazyfree_fixture *fx)
 }
 
 /*
+ * The new @mm (NULL: none could be made) made ready to map the folio as
+ * a second mm: dropped by a KUnit action, the folio's page table
+ * installed there with its canary.  Returns it; aborts the test if it
+ * cannot.
+ */
+struct mm_struct *lazyfree_second_mm(struct lazyfree_fixture *fx,
+				     struct mm_struct *mm)
+{
+	struct kunit *test = fx->test;
+	bool ok;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, mm);
+	ret = kunit_add_action_or_reset(test, lazyfree_mmput_action, mm);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	mmap_write_lock(mm);
+	ok = lazyfree_install_table_pair(fx, mm, fx->nr_mms);
+	mmap_write_unlock(mm);
+	KUNIT_ASSERT_TRUE_MSG(test, ok, "no page table with a canary in mm %u",
+			      fx->nr_mms);
+	return mm;
+}
+
+/*
  * Share the folio with a second mm the way fork() does: dup_mmap() copies
  * the VMAs and their anon_vma chains and copy_page_range() the PTEs, which
  * write-protects them in both mms (COW).  The child mm is attached to no
@@ -620,18 +644,10 @@ static void lazyfree_fork(struct lazyfree_fixture *fx)
 {
 	struct kunit *test = fx->test;
 	struct mm_struct *child;
-	bool ok;
 	int ret;
 
-	child = mm_alloc();
-	KUNIT_ASSERT_NOT_NULL(test, child);
-	ret = kunit_add_action_or_reset(test, lazyfree_mmput_action, child);
-	KUNIT_ASSERT_EQ(test, ret, 0);
 	/* copy_pte_range() fills a page table it finds in place. */
-	mmap_write_lock(child);
-	ok = lazyfree_install_table_pair(fx, child, fx->nr_mms);
-	mmap_write_unlock(child);
-	KUNIT_ASSERT_TRUE_MSG(test, ok, "no page table with a canary in the child");
+	child = lazyfree_second_mm(fx, mm_alloc());
 	ret = dup_mmap(child, fx->mm);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "dup_mmap() failed");
 	fx->mms[fx->nr_mms] = child;
@@ -782,6 +798,8 @@ lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout
 		lazyfree_fork(fx);
 	if (LAZYFREE_CAN_SHMEM && layout->fork && fx->file)
 		lazyfree_fault_child(fx, layout);
+	if (LAZYFREE_CAN_SHMEM && layout->other_mm != LAZYFREE_OTHER_MM_NONE)
+		lazyfree_map_other_mm(fx, layout);
 	lazyfree_isolate(fx);
 	return fx;
 }

@@ -92,7 +92,8 @@ pte_t lazyfree_read_pte(struct mm_struct *mm, unsigned long addr)
  */
 static struct mm_struct *lazyfree_mm;
 
-static struct mm_struct *lazyfree_mm_new(void)
+/* A new user mm, of the task size and mmap layout a process gets. */
+struct mm_struct *lazyfree_mm_new(void)
 {
 	struct mm_struct *mm = mm_alloc();
 

@@ -63,7 +63,9 @@ bool lazyfree_in_punch(unsigned int nr, unsigned int i)
  * batch; fallocate() needs TMPFS; LRU reclaim, which the test drives
  * without swap, never scans the anonymous lists shmem is on).
  * uffd-wp needs an arch with the bit and a VMA userfaultfd takes: not a
- * droppable one.
+ * droppable one.  A second mm with its own mapping of the file takes a
+ * faulted shmem folio (it faults its pages in from the page cache), not
+ * forked, not under uffd-wp, through try_to_unmap().
  *
  * Return: whether it can; the scenario table and random layouts keep to it.
  */
@@ -80,6 +82,10 @@ bool lazyfree_source_makes(const struct lazyfree_layout *l,
 		return false;
 	if (l->uffd_armed &&
 	    (!LAZYFREE_CAN_UFFD_WP || l->vma == LAZYFREE_VMA_DROPPABLE))
+		return false;
+	if (l->other_mm != LAZYFREE_OTHER_MM_NONE &&
+	    (l->source != LAZYFREE_FAULTED_SHMEM || l->fork || l->uffd_armed ||
+	     entry != LAZYFREE_TRY_TO_UNMAP))
 		return false;
 	if (lazyfree_file_source(l->source))
 		return LAZYFREE_CAN_SHMEM && l->vma != LAZYFREE_VMA_DROPPABLE &&
@@ -165,6 +171,30 @@ static unsigned int lazyfree_batch_start(const struct lazyfree_layout *l,
 }
 
 /*
+ * Where the walk that would end at @walk_end in the first mm ends with a
+ * second mm's mapping of its own in it (see lazyfree_model()): the second
+ * mm's PTEs in @exp, and the first mm's end returned.
+ */
+static unsigned int lazyfree_model_other_mm(const struct lazyfree_layout *l,
+					    unsigned int walk_end,
+					    struct lazyfree_expect *exp)
+{
+	bool straddle = l->kind == LAZYFREE_VMA_STRADDLE ||
+			l->kind == LAZYFREE_MLOCKED_VMA_STRADDLE;
+	unsigned int first_end = straddle ? l->split : l->nr;
+
+	exp->other_differs = true;
+	if (l->other_mm == LAZYFREE_OTHER_MM_MLOCKED) {
+		lazyfree_mapped_from(l, 0, exp->mapped_other);
+		/* Its one VMA: whole in one page table but across a PMD. */
+		exp->mlocked = l->kind != LAZYFREE_PMD_STRADDLE && !l->hole_len;
+		return first_end;
+	}
+	lazyfree_mapped_from(l, l->nr, exp->mapped_other);
+	return walk_end;
+}
+
+/*
  * The end state reclaim must leave, derived from the layout: the rmap walk
  * visits the VMAs and, within one, the PTEs in address order; an mlocked
  * VMA ends the walk untouched (and the folio is mlocked if the walk found
@@ -187,6 +217,13 @@ static unsigned int lazyfree_batch_start(const struct lazyfree_layout *l,
  * whole if it is clean and unpinned (a clean shmem page holds what a hole
  * would: the test's data in it was never written through a PTE), and
  * keeps any other (pageout() of a dirty one, without swap, redirties it).
+ * A second mm with a mapping of its own (&enum lazyfree_other_mm) comes
+ * in the walk after the first mm's VMA that starts at the folio and
+ * before the first mm's others: the first mm's first VMA is unmapped,
+ * then the second mm's, unless VM_LOCKED, where the walk stops (and
+ * mlocks the folio if that VMA, which covers the folio, maps it whole in
+ * one page table: a VMA split of the first mm's is not in it), and the
+ * first mm's second VMA last.
  * A hole punch unmaps the punched PTEs first, pinned or not, and the
  * folio comes out dirty however its PTEs were (truncation marks a folio
  * it cuts into dirty).  Each PTE cleared
@@ -220,6 +257,8 @@ void lazyfree_model(const struct lazyfree_layout *l,
 	exp->mlocked = l->vma == LAZYFREE_VMA_MLOCKED && !l->hole_len &&
 		       l->kind == LAZYFREE_IN_TABLE && !lazyfree_splits(entry);
 	if (lazyfree_file_source(l->source)) {
+		if (l->other_mm != LAZYFREE_OTHER_MM_NONE && walk_end)
+			walk_end = lazyfree_model_other_mm(l, walk_end, exp);
 		lazyfree_mapped_from(l, walk_end, exp->mapped);
 		for (i = 0; i < l->nr; i++) {
 			bool punched = lazyfree_punches(entry) &&
@@ -270,56 +309,6 @@ bool lazyfree_in_mlocked_vma(const struct lazyfree_layout *l,
 }
 
 /*
- * What folio_referenced() must return: the number of VMAs in which it
- * found a young PTE of the folio.  Only PTE l->young of mm 0 is young
- * (lazyfree_age()), and it counts unless an mlocked VMA holds it: there
- * folio_referenced_one() counts the PTEs without looking at them (and
- * mlocks the folio if it finds it fully mapped in one page table).
- */
-int lazyfree_model_referenced(const struct lazyfree_layout *l)
-{
-	return l->young != UINT_MAX && !lazyfree_in_mlocked_vma(l, l->young);
-}
-
-/*
- * How many times one try_to_free_pages() call must take the folio off the
- * inactive list (PGSCAN_DIRECT counts its pages each time), the folio
- * alone on the file LRU lists: once if that look frees it or makes it
- * swapbacked (it goes to the anonymous lists, which are not scanned
- * without swap), and once more before that if a young PTE outside mlocked
- * VMAs makes the first look keep it for another trip around the list
- * (folio_check_references()).  0 where the folio is kept on the file
- * lists and looked at again at each priority: pinned, or kept by an
- * mlocked VMA.
- */
-unsigned int lazyfree_model_looks(const struct lazyfree_layout *l,
-				  const struct lazyfree_expect *exp,
-				  unsigned int nr_pages)
-{
-	if (!bitmap_empty(exp->mapped, nr_pages) && !exp->swapbacked)
-		return 0;
-	return 1 + lazyfree_model_referenced(l);
-}
-
-/*
- * Whether LRU reclaim must leave the folio it kept split: where the kernel
- * has THP, a large anonymous folio of order 2 or more left partly mapped
- * (a hole, or batches unmapped before the walk stopped) is on the deferred
- * split queue, and a try_to_free_pages() call that keeps the folio never
- * reaches its target, so it runs the shrinkers down to priority 0, the
- * deferred split one included, which splits it.  Not a pinned folio: its
- * extra reference makes the split fail.
- */
-bool lazyfree_model_folio_split(const struct lazyfree_expect *exp,
-				unsigned int nr_pages, unsigned int pins)
-{
-	unsigned int mapped = bitmap_weight(exp->mapped, nr_pages);
-
-	return IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) && nr_pages >= 4 &&
-	       !pins && mapped && mapped < nr_pages;
-}
-
-/*
  * The names of the values of a layout's enums, as its name and its fields
  * (lazyfree_write_fields()) write them; "" for the value a name leaves out.
  */
@@ -354,6 +343,12 @@ static const char * const lazyfree_trigger_names[] = {
 	[LAZYFREE_REDIRTY] = "redirty",
 	[LAZYFREE_PIN] = "pin",
 	[LAZYFREE_REDIRTY_PIN] = "redirty_pin",
+};
+
+static const char * const lazyfree_other_mm_names[] = {
+	[LAZYFREE_OTHER_MM_NONE] = "",
+	[LAZYFREE_OTHER_MM_PLAIN] = "plain",
+	[LAZYFREE_OTHER_MM_MLOCKED] = "mlocked",
 };
 
 static const char * const lazyfree_entry_names[] = {
@@ -405,6 +400,10 @@ int lazyfree_name(const struct lazyfree_layout *l, char *desc, int size)
 		n += scnprintf(desc + n, size - n, "_predirty");
 	if (l->fork)
 		n += scnprintf(desc + n, size - n, "_forked");
+	if (l->other_mm != LAZYFREE_OTHER_MM_NONE)
+		n += scnprintf(desc + n, size - n, "_other_mm%s",
+			       l->other_mm == LAZYFREE_OTHER_MM_MLOCKED ?
+			       "_mlocked" : "");
 	if (l->uffd_armed)
 		n += scnprintf(desc + n, size - n, "_uffd_wp_%u_%u",
 			       l->uffd_start, l->uffd_len);
@@ -473,6 +472,9 @@ static const struct lazyfree_field lazyfree_fields[] = {
 	  .nr_names = ARRAY_SIZE(lazyfree_trigger_names) },
 	{ .key = "at", LAZYFREE_MEMBER(at), .none = UINT_MAX },
 	{ .key = "fork", LAZYFREE_MEMBER(fork), .is_bool = true },
+	{ .key = "other_mm", LAZYFREE_MEMBER(other_mm),
+	  .names = lazyfree_other_mm_names,
+	  .nr_names = ARRAY_SIZE(lazyfree_other_mm_names) },
 	{ .key = "uffd_armed", LAZYFREE_MEMBER(uffd_armed), .is_bool = true },
 	{ .key = "uffd_start", LAZYFREE_MEMBER(uffd_start) },
 	{ .key = "uffd_len", LAZYFREE_MEMBER(uffd_len) },

@@ -226,6 +226,10 @@ static void lazyfree_draw_anon(struct rnd_state *rnd,
  *	through a split (where the kernel faults them in)
  * @punch: one number per layout: whether that split is a hole punch's
  *	(half of them) rather than split_folio()'s
+ * @other: two numbers per layout: whether a faulted shmem folio through
+ *	try_to_unmap(), not forked, is mapped by a second mm of its own too
+ *	(a quarter of them; &enum lazyfree_other_mm), and whether that
+ *	mapping is mlocked (half of those)
  *
  * One stream per dimension added later, so that adding it left the
  * layouts of every seed as they were before (the mutants they catch, the
@@ -237,6 +241,7 @@ struct lazyfree_draws {
 	struct rnd_state uffd;
 	struct rnd_state split;
 	struct rnd_state punch;
+	struct rnd_state other;
 };
 
 static void lazyfree_draws_init(struct lazyfree_draws *d, unsigned int seed)
@@ -246,6 +251,7 @@ static void lazyfree_draws_init(struct lazyfree_draws *d, unsigned int seed)
 	prandom_seed_state(&d->uffd, ((u64)seed << 32) | 0x756666);
 	prandom_seed_state(&d->split, ((u64)seed << 32) | 0x73706c);
 	prandom_seed_state(&d->punch, ((u64)seed << 32) | 0x70756e);
+	prandom_seed_state(&d->other, ((u64)seed << 32) | 0x6f7468);
 }
 
 /*
@@ -255,7 +261,9 @@ static void lazyfree_draws_init(struct lazyfree_draws *d, unsigned int seed)
  * reclaim_pages() or MADV_PAGEOUT where the anon draw says so and the
  * fixture can (faulted), else try_to_unmap(); or, a quarter of the time
  * where it can (faulted), a split (split_folio() or, half of those, a
- * hole punch), with no young PTE (nothing looks at it there); then, a
+ * hole punch), with no young PTE (nothing looks at it there), and, a
+ * quarter of the time where the fixture can, mapped by a second mm of its
+ * own too; then, a
  * quarter of the time where the fixture can, put under uffd-wp, its
  * write-protected PTEs any run of them (none included; all or none
  * through MADV_PAGEOUT, see lazyfree_random_entry_runs()).
@@ -266,6 +274,8 @@ static void lazyfree_draw(struct lazyfree_draws *d,
 	bool file = lazyfree_chance(&d->file, LAZYFREE_CAN_FAULT ? 50 : 25);
 	bool split = lazyfree_chance(&d->split, 25);
 	bool punch = lazyfree_chance(&d->punch, 50);
+	bool other = lazyfree_chance(&d->other, 25);
+	bool other_mlocked = lazyfree_chance(&d->other, 50);
 	bool uffd_wp = lazyfree_chance(&d->uffd, 25);
 	struct lazyfree_layout *l = &r->l, shmem;
 	unsigned int start, len;
@@ -285,6 +295,10 @@ static void lazyfree_draw(struct lazyfree_draws *d,
 			r->entry = LAZYFREE_TRY_TO_UNMAP;
 		if (split && lazyfree_source_makes(l, LAZYFREE_SPLIT))
 			r->entry = punch ? LAZYFREE_PUNCH_HOLE : LAZYFREE_SPLIT;
+		l->other_mm = other_mlocked ? LAZYFREE_OTHER_MM_MLOCKED :
+					      LAZYFREE_OTHER_MM_PLAIN;
+		if (!other || !lazyfree_source_makes(l, r->entry))
+			l->other_mm = LAZYFREE_OTHER_MM_NONE;
 	}
 	l->uffd_armed = uffd_wp;
 	if (!lazyfree_source_makes(l, r->entry)) {
@@ -585,6 +599,7 @@ static int lazyfree_write_row(const struct lazyfree_layout *l,
 		.trigger = l->trigger,
 		.at = lazyfree_pos_of(l->at, l->nr),
 		.fork = l->fork,
+		.other_mm = l->other_mm,
 		.min_order = l->order > 1 ? l->order : 0,
 	};
 	struct lazyfree_layout again;
@@ -642,6 +657,8 @@ static int lazyfree_write_row(const struct lazyfree_layout *l,
 				  lazyfree_pos_names[row.at]);
 	n += lazyfree_write_named(buf + n, size - n, "fork",
 				  row.fork ? "true" : "");
+	n += lazyfree_write_named(buf + n, size - n, "other_mm",
+				  lazyfree_field_value("other_mm", row.other_mm));
 	n += lazyfree_write_named(buf + n, size - n, "uffd_wp",
 				  lazyfree_uffd_wp_names[row.uffd_wp]);
 	if (row.min_order)

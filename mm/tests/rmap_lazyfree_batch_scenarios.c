@@ -279,6 +279,56 @@ static bool lazyfree_try_to_unmap_and_expect(struct lazyfree_fixture *fx,
 }
 
 /*
+ * What folio_referenced() must return: the number of VMAs in which it
+ * found a young PTE of the folio.  Only PTE l->young of mm 0 is young
+ * (lazyfree_age()), and it counts unless an mlocked VMA holds it: there
+ * folio_referenced_one() counts the PTEs without looking at them (and
+ * mlocks the folio if it finds it fully mapped in one page table).
+ */
+static int lazyfree_model_referenced(const struct lazyfree_layout *l)
+{
+	return l->young != UINT_MAX && !lazyfree_in_mlocked_vma(l, l->young);
+}
+
+/*
+ * How many times one try_to_free_pages() call must take the folio off the
+ * inactive list (PGSCAN_DIRECT counts its pages each time), the folio
+ * alone on the file LRU lists: once if that look frees it or makes it
+ * swapbacked (it goes to the anonymous lists, which are not scanned
+ * without swap), and once more before that if a young PTE outside mlocked
+ * VMAs makes the first look keep it for another trip around the list
+ * (folio_check_references()).  0 where the folio is kept on the file
+ * lists and looked at again at each priority: pinned, or kept by an
+ * mlocked VMA.
+ */
+static unsigned int lazyfree_model_looks(const struct lazyfree_layout *l,
+					 const struct lazyfree_expect *exp,
+					 unsigned int nr_pages)
+{
+	if (!bitmap_empty(exp->mapped, nr_pages) && !exp->swapbacked)
+		return 0;
+	return 1 + lazyfree_model_referenced(l);
+}
+
+/*
+ * Whether LRU reclaim must leave the folio it kept split: where the kernel
+ * has THP, a large anonymous folio of order 2 or more left partly mapped
+ * (a hole, or batches unmapped before the walk stopped) is on the deferred
+ * split queue, and a try_to_free_pages() call that keeps the folio never
+ * reaches its target, so it runs the shrinkers down to priority 0, the
+ * deferred split one included, which splits it.  Not a pinned folio: its
+ * extra reference makes the split fail.
+ */
+static bool lazyfree_model_folio_split(const struct lazyfree_expect *exp,
+				       unsigned int nr_pages, unsigned int pins)
+{
+	unsigned int mapped = bitmap_weight(exp->mapped, nr_pages);
+
+	return IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) && nr_pages >= 4 &&
+	       !pins && mapped && mapped < nr_pages;
+}
+
+/*
  * What MADV_PAGEOUT, DAMON and LRU reclaim do with the folio (@entry):
  * reclaim_pages() on a list holding the isolated folio, MADV_PAGEOUT of
  * its range, which isolates it and calls reclaim_pages(), or, with the

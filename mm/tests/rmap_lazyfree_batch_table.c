@@ -100,6 +100,27 @@ const struct lazyfree_row lazyfree_scenarios[] = {
 	{ .kind = LAZYFREE_IN_TABLE, .trigger = LAZYFREE_PIN,
 	  .at = LAZYFREE_POS_LAST, .fork = true },
 	/*
+	 * Shmem mapped by a second mm through a mapping of its own, in the
+	 * rmap walk between the first mm's first VMA and its others: where
+	 * it is mlocked the walk stops there (mlocking the folio if that VMA
+	 * maps it whole in one page table), else it is unmapped.
+	 */
+	{ .kind = LAZYFREE_IN_TABLE, .other_mm = LAZYFREE_OTHER_MM_PLAIN },
+	{ .kind = LAZYFREE_IN_TABLE, .other_mm = LAZYFREE_OTHER_MM_MLOCKED },
+	{ .kind = LAZYFREE_VMA_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .other_mm = LAZYFREE_OTHER_MM_MLOCKED },
+	{ .kind = LAZYFREE_VMA_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .other_mm = LAZYFREE_OTHER_MM_MLOCKED, .trigger = LAZYFREE_REDIRTY,
+	  .at = LAZYFREE_POS_LAST },
+	{ .kind = LAZYFREE_MLOCKED_VMA_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .other_mm = LAZYFREE_OTHER_MM_PLAIN },
+	{ .kind = LAZYFREE_PMD_STRADDLE, .split = LAZYFREE_POS_HALF,
+	  .other_mm = LAZYFREE_OTHER_MM_MLOCKED },
+	{ .kind = LAZYFREE_IN_TABLE, .hole = LAZYFREE_HOLE_MIDDLE,
+	  .min_order = 2, .other_mm = LAZYFREE_OTHER_MM_MLOCKED },
+	{ .kind = LAZYFREE_IN_TABLE, .vma = LAZYFREE_VMA_MLOCKED,
+	  .other_mm = LAZYFREE_OTHER_MM_PLAIN },
+	/*
 	 * The folio alone in an mlocked VMA: nothing is unmapped, and the
 	 * folio is mlocked only if the walk found it fully mapped in one
 	 * page table.
@@ -305,6 +326,7 @@ void lazyfree_resolve(const struct lazyfree_row *row, unsigned int order,
 	l->trigger = row->trigger;
 	l->at = lazyfree_pos_index(row->at, l->nr);
 	l->fork = row->fork;
+	l->other_mm = row->other_mm;
 	l->uffd_armed = row->uffd_wp != LAZYFREE_UFFD_WP_NONE;
 	l->uffd_len = row->uffd_wp == LAZYFREE_UFFD_WP_ALL ? l->nr : 0;
 	if (row->uffd_wp >= LAZYFREE_UFFD_WP_HEAD && row->uffd_wp <= LAZYFREE_UFFD_WP_TAIL)
