@@ -154,12 +154,6 @@ static bool lazyfree_check_pte(const struct lazyfree_fixture *fx, unsigned int k
 				   lazyfree_pte_uffd_wp(fx->orig[k][i]), d));
 }
 
-/*
- * Every PTE of every mm, and each mm's MM_ANONPAGES; the first
- * LAZYFREE_MAX_REPORTS differences are reported one by one, the rest
- * counted.  Returns whether everything matched.  Reads no folio state, so
- * it is safe after reclaim freed the folio.
- */
 /* The PTEs @exp expects to map the folio in mm @k. */
 static const unsigned long *lazyfree_mapped_in(const struct lazyfree_expect *exp,
 					       unsigned int k)
@@ -206,6 +200,13 @@ static void lazyfree_expect_tlb_flush(const struct lazyfree_fixture *fx,
 				      k);
 }
 
+/*
+ * Every PTE of every mm, and each mm's RSS counter of the folio's kind
+ * (MM_ANONPAGES, MM_SHMEMPAGES); the first LAZYFREE_MAX_REPORTS
+ * differences are reported one by one, the rest counted.  Returns whether
+ * everything matched.  Reads no folio state, so it is safe after reclaim
+ * freed the folio.
+ */
 bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
 			  const struct lazyfree_expect *exp)
 {
@@ -732,7 +733,7 @@ static void lazyfree_release_folio(struct lazyfree_fixture *fx)
 	if (fx->folio_split || fx->leaked)
 		return;
 	if (!fx->isolated &&
-	    !(LAZYFREE_CAN_SHMEM && fx->cached ? lazyfree_hold_cached(fx) :
+	    !((LAZYFREE_CAN_SHMEM && fx->cached) ? lazyfree_hold_cached(fx) :
 	      lazyfree_hold_folio(fx)))
 		return;
 	lru_add_drain_all();

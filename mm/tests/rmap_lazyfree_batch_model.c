@@ -183,6 +183,11 @@ static unsigned int lazyfree_model_other_mm(const struct lazyfree_layout *l,
 			l->kind == LAZYFREE_MLOCKED_VMA_STRADDLE;
 	unsigned int first_end = straddle ? l->split : l->nr;
 
+	/*
+	 * Only try_to_unmap() without uffd-wp takes a second mm's own mapping
+	 * (lazyfree_source_makes()): @freed and @markers, and what reclaim
+	 * and the LRU derive from @mapped, are not made for two mms.
+	 */
 	exp->other_differs = true;
 	if (l->other_mm == LAZYFREE_OTHER_MM_MLOCKED) {
 		lazyfree_mapped_from(l, 0, exp->mapped_other);

@@ -233,7 +233,9 @@ static void lazyfree_draw_anon(struct rnd_state *rnd,
  *
  * One stream per dimension added later, so that adding it left the
  * layouts of every seed as they were before (the mutants they catch, the
- * examples in the docs) but for that dimension.
+ * examples in the docs) but for that dimension.  (Faulted shmem layouts
+ * keeping the anon draw's reclaim_pages() or MADV_PAGEOUT changed the
+ * entries of those, not their layouts.)
  */
 struct lazyfree_draws {
 	struct rnd_state anon;
