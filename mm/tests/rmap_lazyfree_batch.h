@@ -188,17 +188,26 @@ enum lazyfree_trigger {
  *	what the folio must become, not what reclaim unmaps
  * @LAZYFREE_FAULTED_SHMEM: the same made by the kernel, moved as
  *	@LAZYFREE_FAULTED is; where both can
+ * @LAZYFREE_FILE: a page-cache folio of a regular file (an EROFS image's),
+ *	read in by the page cache, read-faulted into a read-only shared
+ *	mapping and moved as @LAZYFREE_FAULTED is (lazyfree_erofs_folio());
+ *	clean, not swapbacked, in MM_FILEPAGES; only where LAZYFREE_CAN_EROFS
+ * @LAZYFREE_NR_SOURCES: how many there are
  */
 enum lazyfree_source {
 	LAZYFREE_HAND_BUILT,
 	LAZYFREE_FAULTED,
 	LAZYFREE_SHMEM,
 	LAZYFREE_FAULTED_SHMEM,
+	LAZYFREE_FILE,
+	LAZYFREE_NR_SOURCES
 };
 
+/* Whether @source makes a file folio (not anon): shmem or a regular file's. */
 static inline bool lazyfree_file_source(enum lazyfree_source source)
 {
-	return source == LAZYFREE_SHMEM || source == LAZYFREE_FAULTED_SHMEM;
+	return source == LAZYFREE_SHMEM || source == LAZYFREE_FAULTED_SHMEM ||
+	       source == LAZYFREE_FILE;
 }
 
 /**
@@ -313,6 +322,12 @@ struct lazyfree_layout {
 #define LAZYFREE_CAN_SHMEM	IS_ENABLED(CONFIG_RMAP_LAZYFREE_BATCH_SHMEM_KUNIT_TEST)
 
 /*
+ * Whether the fixture makes page-cache folios of a regular file:
+ * rmap_lazyfree_batch_erofs.c.
+ */
+#define LAZYFREE_CAN_EROFS	IS_ENABLED(CONFIG_RMAP_LAZYFREE_BATCH_EROFS_KUNIT_TEST)
+
+/*
  * Whether PTEs carry a uffd-wp bit and cleared ones become uffd-wp markers
  * in a file VMA: x86_64 and arm64 with USERFAULTFD, not UML.
  */
@@ -358,6 +373,9 @@ struct lazyfree_layout {
  * @nr_pages: folio_nr_pages(@folio)
  * @rss_member: the RSS counter the folio's PTEs count in (mm_counter())
  * @rss_base: @rss_member of each mm before the folio was mapped there
+ * @rss_before: every RSS counter of each mm right before the unmap under
+ *	test; all but @rss_member must stay as they were
+ * @rss_saved: @rss_before holds them (lazyfree_snapshot() was called)
  * @pins: extra references the case holds (get_user_pages())
  * @repaired: PTEs lazyfree_repair_ptes() pointed back at their own page
  * @present: PTEs lazyfree_repair_ptes() found present, per mm
@@ -405,6 +423,8 @@ struct lazyfree_fixture {
 	unsigned int nr_pages;
 	int rss_member;
 	long rss_base[LAZYFREE_MAX_MMS];
+	long rss_before[LAZYFREE_MAX_MMS][NR_MM_COUNTERS];
+	bool rss_saved;
 	unsigned int pins;
 	unsigned int repaired;
 	unsigned int present[LAZYFREE_MAX_MMS];
@@ -469,6 +489,10 @@ void lazyfree_fault_child(struct lazyfree_fixture *fx,
 			  const struct lazyfree_layout *l);
 void lazyfree_map_other_mm(struct lazyfree_fixture *fx,
 			   const struct lazyfree_layout *l);
+
+/* Where LAZYFREE_CAN_EROFS only: a regular file's folio. */
+void lazyfree_erofs_folio(struct lazyfree_fixture *fx,
+			  const struct lazyfree_layout *layout);
 
 /* ===== The canary and the model ===== */
 
@@ -787,7 +811,7 @@ void lazyfree_move_faulted(struct lazyfree_fixture *fx, unsigned long from);
 
 void lazyfree_map_shared(struct lazyfree_fixture *fx, unsigned long addr,
 			 unsigned long size);
-void lazyfree_expect_shmem_faulted(struct lazyfree_fixture *fx,
-				   unsigned long from);
+void lazyfree_expect_file_faulted(struct lazyfree_fixture *fx,
+				  unsigned long from);
 
 #endif /* _MM_TESTS_RMAP_LAZYFREE_BATCH_H */

@@ -68,10 +68,15 @@ static int lazyfree_tlb_batched(struct mm_struct *mm)
 void lazyfree_snapshot(struct lazyfree_fixture *fx)
 {
 	unsigned int k;
+	int c;
 
 	lazyfree_walk_mms(fx, &lazyfree_save_ops);
-	for (k = 0; k < fx->nr_mms; k++)
+	for (k = 0; k < fx->nr_mms; k++) {
 		fx->tlb_batched[k] = lazyfree_tlb_batched(fx->mms[k]);
+		for (c = 0; c < NR_MM_COUNTERS; c++)
+			fx->rss_before[k][c] = lazyfree_rss(fx->mms[k], c);
+	}
+	fx->rss_saved = true;
 	lazyfree_save_neighbour(fx);
 	lazyfree_arm_canaries(fx);
 }
@@ -202,7 +207,9 @@ static void lazyfree_expect_tlb_flush(const struct lazyfree_fixture *fx,
 
 /*
  * Every PTE of every mm, and each mm's RSS counter of the folio's kind
- * (MM_ANONPAGES, MM_SHMEMPAGES); the first LAZYFREE_MAX_REPORTS
+ * (MM_ANONPAGES, MM_SHMEMPAGES, MM_FILEPAGES), the others as they were
+ * before the unmap (a file folio counted as shmem, or the other way
+ * round, changes two counters); the first LAZYFREE_MAX_REPORTS
  * differences are reported one by one, the rest counted.  Returns whether
  * everything matched.  Reads no folio state, so it is safe after reclaim
  * freed the folio.
@@ -213,6 +220,7 @@ bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
 	struct lazyfree_diffs d = { .test = fx->test };
 	const unsigned long *mapped;
 	unsigned int i, k;
+	int c;
 
 	for (k = 0; k < fx->nr_mms; k++) {
 		mapped = lazyfree_mapped_in(exp, k);
@@ -223,6 +231,13 @@ bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
 		KUNIT_EXPECT_EQ_MSG(fx->test, lazyfree_rss(fx->mms[k], fx->rss_member),
 				    fx->rss_base[k] + bitmap_weight(mapped, fx->nr_pages),
 				    "%s of mm %u", lazyfree_rss_name(fx->rss_member), k);
+		for (c = 0; c < NR_MM_COUNTERS && fx->rss_saved; c++)
+			if (c != fx->rss_member)
+				KUNIT_EXPECT_EQ_MSG(fx->test, lazyfree_rss(fx->mms[k], c),
+						    fx->rss_before[k][c],
+						    "%s of mm %u: the unmap of a folio counted in %s changed it",
+						    lazyfree_rss_name(c), k,
+						    lazyfree_rss_name(fx->rss_member));
 	}
 	return !lazyfree_diffs_end(&d, "PTEs differ");
 }

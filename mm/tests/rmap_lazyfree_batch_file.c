@@ -62,36 +62,39 @@ void lazyfree_map_shared(struct lazyfree_fixture *fx, unsigned long addr,
 }
 
 /*
- * The shmem folio as the read fault at @from must leave it: in the file's
- * page cache from index 0, clean, swapbacked, not anon; every PTE present,
- * mapping its own page, writable and clean.
+ * The file folio as the read faults at @from must leave it: in the file's
+ * page cache from index 0, clean, not anon, swapbacked if shmem; every PTE
+ * present, mapping its own page, clean, and writable as the mapping is
+ * (shmem: shared and writable; the regular file: read-only).
  */
-void lazyfree_expect_shmem_faulted(struct lazyfree_fixture *fx,
-				   unsigned long from)
+void lazyfree_expect_file_faulted(struct lazyfree_fixture *fx,
+				  unsigned long from)
 {
 	struct lazyfree_diffs d = { .test = fx->test };
 	struct folio *folio = fx->folio;
 	struct kunit *test = fx->test;
+	bool shmem = shmem_file(fx->file);
 	unsigned int i;
 	pte_t pte;
 
 	KUNIT_ASSERT_FALSE_MSG(test, folio_test_anon(folio),
 			       "the shared fault mapped an anon folio");
 	lazyfree_expect_page_cache(fx);
-	KUNIT_EXPECT_TRUE_MSG(test, folio_test_swapbacked(folio),
-			      "a shmem folio is swapbacked");
+	KUNIT_EXPECT_EQ_MSG(test, folio_test_swapbacked(folio), shmem,
+			    "a shmem folio is swapbacked, another file's is not");
 	KUNIT_EXPECT_FALSE_MSG(test, folio_test_dirty(folio),
-			       "the read fault dirtied the shmem folio");
+			       "the read fault dirtied the file folio");
 	for (i = 0; i < fx->nr_pages; i++) {
 		pte = lazyfree_read_pte(fx->mm, from + i * PAGE_SIZE);
 		if (pte_present(pte) && pte_pfn(pte) == fx->pfn + i &&
-		    pte_write(pte) && !pte_dirty(pte))
+		    !!pte_write(pte) == shmem && !pte_dirty(pte))
 			continue;
 		if (lazyfree_diff_to_report(&d))
 			KUNIT_FAIL(test,
-				   "PTE %u/%u after the read fault: present %d, pfn %#lx, write %d, dirty %d; expected present, pfn %#lx, writable and clean",
+				   "PTE %u/%u after the read fault: present %d, pfn %#lx, write %d, dirty %d; expected present, pfn %#lx, %s and clean",
 				   i, fx->nr_pages, !!pte_present(pte), pte_pfn(pte),
-				   !!pte_write(pte), !!pte_dirty(pte), fx->pfn + i);
+				   !!pte_write(pte), !!pte_dirty(pte), fx->pfn + i,
+				   shmem ? "writable" : "read-only");
 	}
 	lazyfree_diffs_end(&d, "PTEs not as the read fault maps them");
 }
@@ -109,7 +112,7 @@ void lazyfree_expect_page_cache(const struct lazyfree_fixture *fx)
 	void *entry;
 
 	KUNIT_EXPECT_PTR_EQ_MSG(fx->test, folio->mapping, mapping,
-				"folio->mapping: the shmem file's");
+				"folio->mapping: the file's");
 	KUNIT_EXPECT_EQ_MSG(fx->test, folio->index, 0, "folio->index");
 	for (i = 0; fx->cached && i < fx->nr_pages; i++) {
 		entry = xa_load(&mapping->i_pages, i);
@@ -188,14 +191,18 @@ void lazyfree_add_to_file(struct lazyfree_fixture *fx, struct folio *folio)
 
 /*
  * Truncate the file, with no mapping left and the test's reference held:
- * the page cache lets go of the folio and of its references.  Returns
- * whether it did.
+ * the page cache lets go of the folio and of its references (the
+ * read-only regular file: its page cache dropped, as eviction drops it).
+ * Returns whether it did.
  */
 bool lazyfree_truncate(struct lazyfree_fixture *fx)
 {
 	struct folio *folio = fx->folio;
 
-	if (fx->cached) {
+	if (fx->cached && !shmem_file(fx->file)) {
+		truncate_inode_pages(fx->file->f_mapping, 0);
+		fx->cache_refs = 0;
+	} else if (fx->cached) {
 		shmem_truncate_range(file_inode(fx->file), 0, (loff_t)-1);
 		fx->cache_refs = 0;
 	} else {
@@ -270,7 +277,7 @@ void lazyfree_shmem_folio(struct lazyfree_fixture *fx,
 	lazyfree_folios_made++;
 	fx->cache_refs = fx->nr_pages;
 	fx->cached = true;
-	lazyfree_expect_shmem_faulted(fx, from);
+	lazyfree_expect_file_faulted(fx, from);
 	lazyfree_move_faulted(fx, from);
 }
 
@@ -339,12 +346,13 @@ void lazyfree_map_other_mm(struct lazyfree_fixture *fx,
 	other = lazyfree_second_mm(fx, lazyfree_mm_new());
 	kthread_unuse_mm(fx->mm);
 	kthread_use_mm(other);
-	addr = vm_mmap(fx->file, fx->addr, size, PROT_READ | PROT_WRITE,
+	addr = vm_mmap(fx->file, fx->addr, size,
+		       shmem_file(fx->file) ? PROT_READ | PROT_WRITE : PROT_READ,
 		       MAP_SHARED | MAP_FIXED, folio_pos(fx->folio));
 	kthread_unuse_mm(other);
 	kthread_use_mm(fx->mm);
 	KUNIT_ASSERT_EQ_MSG(test, addr, fx->addr,
-			    "mmap() of the shmem file in the second mm");
+			    "mmap() of the file in the second mm");
 	fx->mms[fx->nr_mms] = other;
 	fx->rss_base[fx->nr_mms++] = 0;
 	lazyfree_fault_child(fx, l);
@@ -655,23 +663,33 @@ bool lazyfree_punch_and_expect(struct lazyfree_fixture *fx,
 	return ok;
 }
 
-/* Every index of the folio empty in the file's page cache. */
+/*
+ * No folio left at the folio's indices in the file's page cache: nothing
+ * there for shmem (no swap, so no swap entry, and shmem keeps no shadow),
+ * the shadow entry __remove_mapping() leaves for a regular file.
+ */
 static void lazyfree_expect_dropped(struct lazyfree_fixture *fx)
 {
 	struct address_space *mapping = fx->file->f_mapping;
 	struct lazyfree_diffs d = { .test = fx->test };
+	bool shadow = !shmem_mapping(mapping);
 	unsigned int i;
 	void *entry;
 
 	for (i = 0; i < fx->nr_pages; i++) {
 		entry = xa_load(&mapping->i_pages, i);
-		if (entry && lazyfree_diff_to_report(&d))
-			KUNIT_FAIL(fx->test,
-				   "page cache index %u/%u holds %s after reclaim freed the folio",
-				   i, fx->nr_pages,
-				   xa_is_value(entry) ? "a swap entry" : "a folio");
+		if ((shadow ? xa_is_value(entry) : !entry) ||
+		    !lazyfree_diff_to_report(&d))
+			continue;
+		KUNIT_FAIL(fx->test,
+			   "page cache index %u/%u holds %s after reclaim freed the folio; expected %s",
+			   i, fx->nr_pages,
+			   !entry ? "nothing" : xa_is_value(entry) ?
+			   "a value (swap or shadow) entry" : "a folio",
+			   shadow ? "the shadow entry workingset_eviction() leaves" :
+			   "nothing (shmem without swap keeps no shadow)");
 	}
-	lazyfree_diffs_end(&d, "page cache entries left");
+	lazyfree_diffs_end(&d, "page cache entries differ");
 }
 
 /**
@@ -695,8 +713,10 @@ bool lazyfree_expect_reclaimed_file(struct lazyfree_fixture *fx,
 				    const struct lazyfree_expect *exp, bool ok)
 {
 	struct kunit *test = fx->test;
+	void *entry;
 
-	if (!xa_load(&fx->file->f_mapping->i_pages, 0)) {
+	entry = xa_load(&fx->file->f_mapping->i_pages, 0);
+	if (!entry || xa_is_value(entry)) {
 		if (!exp->freed)
 			KUNIT_FAIL(test,
 				   "reclaim freed the %s folio (page cache index 0 empty), which it must keep: the data the program wrote is lost",

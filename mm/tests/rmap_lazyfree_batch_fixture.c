@@ -590,6 +590,7 @@ void lazyfree_repair_ptes(struct lazyfree_fixture *fx)
 {
 	unsigned int k;
 	long delta;
+	int c;
 
 	fx->repaired = 0;
 	memset(fx->present, 0, sizeof(fx->present));
@@ -605,6 +606,14 @@ void lazyfree_repair_ptes(struct lazyfree_fixture *fx)
 			add_mm_counter(fx->mms[k], fx->rss_member, delta);
 			kunit_info(fx->test, "repaired %s of mm %u by %+ld\n",
 				   lazyfree_rss_name(fx->rss_member), k, delta);
+		}
+		for (c = 0; c < NR_MM_COUNTERS && fx->rss_saved; c++) {
+			delta = fx->rss_before[k][c] - lazyfree_rss(fx->mms[k], c);
+			if (c == fx->rss_member || !delta)
+				continue;
+			add_mm_counter(fx->mms[k], c, delta);
+			kunit_info(fx->test, "repaired %s of mm %u by %+ld\n",
+				   lazyfree_rss_name(c), k, delta);
 		}
 	}
 }
@@ -771,6 +780,8 @@ lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout
 
 	if (LAZYFREE_CAN_FAULT && layout->source == LAZYFREE_FAULTED) {
 		lazyfree_fault_folio(fx, layout);
+	} else if (LAZYFREE_CAN_EROFS && layout->source == LAZYFREE_FILE) {
+		lazyfree_erofs_folio(fx, layout);
 	} else if (LAZYFREE_CAN_SHMEM && lazyfree_file_source(layout->source)) {
 		lazyfree_shmem_folio(fx, layout);
 	} else {

@@ -65,7 +65,11 @@ bool lazyfree_in_punch(unsigned int nr, unsigned int i)
  * uffd-wp needs an arch with the bit and a VMA userfaultfd takes: not a
  * droppable one.  A second mm with its own mapping of the file takes a
  * faulted shmem folio (it faults its pages in from the page cache), not
- * forked, not under uffd-wp, through try_to_unmap().
+ * forked, not under uffd-wp, through try_to_unmap().  A regular file's
+ * folio is mapped read-only: nothing writes to it (no redirtied PTE, no
+ * write-protected one, no predirty), nothing arms uffd-wp (a VMA of a file
+ * other than shmem or hugetlbfs takes only its asynchronous mode); it
+ * goes through try_to_unmap(), reclaim_pages() or MADV_PAGEOUT.
  *
  * Return: whether it can; the scenario table and random layouts keep to it.
  */
@@ -73,7 +77,8 @@ bool lazyfree_source_makes(const struct lazyfree_layout *l,
 			   enum lazyfree_entry entry)
 {
 	bool faulted = l->source == LAZYFREE_FAULTED ||
-		       l->source == LAZYFREE_FAULTED_SHMEM;
+		       l->source == LAZYFREE_FAULTED_SHMEM ||
+		       l->source == LAZYFREE_FILE;
 
 	if ((faulted && !LAZYFREE_CAN_FAULT) ||
 	    (l->predirty && l->source != LAZYFREE_FAULTED) ||
@@ -84,9 +89,17 @@ bool lazyfree_source_makes(const struct lazyfree_layout *l,
 	    (!LAZYFREE_CAN_UFFD_WP || l->vma == LAZYFREE_VMA_DROPPABLE))
 		return false;
 	if (l->other_mm != LAZYFREE_OTHER_MM_NONE &&
-	    (l->source != LAZYFREE_FAULTED_SHMEM || l->fork || l->uffd_armed ||
-	     entry != LAZYFREE_TRY_TO_UNMAP))
+	    ((l->source != LAZYFREE_FAULTED_SHMEM && l->source != LAZYFREE_FILE) ||
+	     l->fork || l->uffd_armed || entry != LAZYFREE_TRY_TO_UNMAP))
 		return false;
+	if (l->source == LAZYFREE_FILE)
+		return LAZYFREE_CAN_EROFS && !l->uffd_armed &&
+		       l->vma != LAZYFREE_VMA_DROPPABLE &&
+		       l->wrprotect == UINT_MAX &&
+		       (l->trigger == LAZYFREE_CLEAN || l->trigger == LAZYFREE_PIN) &&
+		       (entry == LAZYFREE_TRY_TO_UNMAP ||
+			entry == LAZYFREE_RECLAIM_PAGES ||
+			entry == LAZYFREE_MADV_PAGEOUT);
 	if (lazyfree_file_source(l->source))
 		return LAZYFREE_CAN_SHMEM && l->vma != LAZYFREE_VMA_DROPPABLE &&
 		       (!l->fork || faulted) &&
@@ -279,7 +292,7 @@ void lazyfree_model(const struct lazyfree_layout *l,
 			     (redirtied && (l->at < walk_end ||
 					    (lazyfree_punches(entry) &&
 					     lazyfree_in_punch(l->nr, l->at))));
-		exp->swapbacked = true;
+		exp->swapbacked = l->source != LAZYFREE_FILE;
 		exp->freed = bitmap_empty(exp->mapped, l->nr) && !exp->dirty &&
 			     trigger != LAZYFREE_PIN &&
 			     trigger != LAZYFREE_REDIRTY_PIN;
@@ -322,6 +335,7 @@ static const char * const lazyfree_source_names[] = {
 	[LAZYFREE_FAULTED] = "faulted",
 	[LAZYFREE_SHMEM] = "shmem",
 	[LAZYFREE_FAULTED_SHMEM] = "faulted_shmem",
+	[LAZYFREE_FILE] = "file",
 };
 
 static const char * const lazyfree_kind_names[] = {

@@ -230,6 +230,9 @@ static void lazyfree_draw_anon(struct rnd_state *rnd,
  *	try_to_unmap(), not forked, is mapped by a second mm of its own too
  *	(a quarter of them; &enum lazyfree_other_mm), and whether that
  *	mapping is mlocked (half of those)
+ * @regular: one number per layout: whether a faulted shmem folio through
+ *	try_to_unmap(), reclaim_pages() or MADV_PAGEOUT becomes a regular
+ *	file's (half of them, where the fixture makes those)
  *
  * One stream per dimension added later, so that adding it left the
  * layouts of every seed as they were before (the mutants they catch, the
@@ -244,6 +247,7 @@ struct lazyfree_draws {
 	struct rnd_state split;
 	struct rnd_state punch;
 	struct rnd_state other;
+	struct rnd_state regular;
 };
 
 static void lazyfree_draws_init(struct lazyfree_draws *d, unsigned int seed)
@@ -254,6 +258,7 @@ static void lazyfree_draws_init(struct lazyfree_draws *d, unsigned int seed)
 	prandom_seed_state(&d->split, ((u64)seed << 32) | 0x73706c);
 	prandom_seed_state(&d->punch, ((u64)seed << 32) | 0x70756e);
 	prandom_seed_state(&d->other, ((u64)seed << 32) | 0x6f7468);
+	prandom_seed_state(&d->regular, ((u64)seed << 32) | 0x726567);
 }
 
 /*
@@ -265,7 +270,9 @@ static void lazyfree_draws_init(struct lazyfree_draws *d, unsigned int seed)
  * where it can (faulted), a split (split_folio() or, half of those, a
  * hole punch), with no young PTE (nothing looks at it there), and, a
  * quarter of the time where the fixture can, mapped by a second mm of its
- * own too; then, a
+ * own too; half of the faulted shmem ones that can, a regular file's folio
+ * instead (nothing writes to it: no write-protected PTE, a write trigger
+ * dropped, a pin kept); then, a
  * quarter of the time where the fixture can, put under uffd-wp, its
  * write-protected PTEs any run of them (none included; all or none
  * through MADV_PAGEOUT, see lazyfree_random_entry_runs()).
@@ -279,7 +286,8 @@ static void lazyfree_draw(struct lazyfree_draws *d,
 	bool other = lazyfree_chance(&d->other, 25);
 	bool other_mlocked = lazyfree_chance(&d->other, 50);
 	bool uffd_wp = lazyfree_chance(&d->uffd, 25);
-	struct lazyfree_layout *l = &r->l, shmem;
+	bool regular = lazyfree_chance(&d->regular, 50);
+	struct lazyfree_layout *l = &r->l, shmem, regfile;
 	unsigned int start, len;
 
 	lazyfree_draw_anon(&d->anon, r);
@@ -301,6 +309,17 @@ static void lazyfree_draw(struct lazyfree_draws *d,
 					      LAZYFREE_OTHER_MM_PLAIN;
 		if (!other || !lazyfree_source_makes(l, r->entry))
 			l->other_mm = LAZYFREE_OTHER_MM_NONE;
+		regfile = *l;
+		regfile.source = LAZYFREE_FILE;
+		regfile.wrprotect = UINT_MAX;
+		if (regfile.trigger == LAZYFREE_REDIRTY)
+			regfile.at = UINT_MAX;
+		regfile.trigger = regfile.trigger == LAZYFREE_REDIRTY_PIN ? LAZYFREE_PIN :
+			       regfile.trigger == LAZYFREE_REDIRTY ? LAZYFREE_CLEAN :
+			       regfile.trigger;
+		if (regular && l->source == LAZYFREE_FAULTED_SHMEM &&
+		    lazyfree_source_makes(&regfile, r->entry))
+			*l = regfile;
 	}
 	l->uffd_armed = uffd_wp;
 	if (!lazyfree_source_makes(l, r->entry)) {

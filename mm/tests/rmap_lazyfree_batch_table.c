@@ -386,11 +386,11 @@ int lazyfree_register_layouts(struct kunit *test,
 	struct lazyfree_layout *layouts;
 	unsigned int i, nr = 0;
 
-	layouts = kunit_kcalloc(test, nr_rows * PMD_ORDER * (LAZYFREE_FAULTED_SHMEM + 1),
+	layouts = kunit_kcalloc(test, nr_rows * PMD_ORDER * LAZYFREE_NR_SOURCES,
 				sizeof(*layouts), GFP_KERNEL);
 	if (!layouts)
 		return -ENOMEM;
-	for (source = 0; source <= LAZYFREE_FAULTED_SHMEM; source++) {
+	for (source = 0; source < LAZYFREE_NR_SOURCES; source++) {
 		if (!(sources & BIT(source)))
 			continue;
 		for (i = 0; i < nr_rows; i++) {
