@@ -813,5 +813,6 @@ void lazyfree_map_shared(struct lazyfree_fixture *fx, unsigned long addr,
 			 unsigned long size);
 void lazyfree_expect_file_faulted(struct lazyfree_fixture *fx,
 				  unsigned long from);
+bool lazyfree_file_unsound(const struct lazyfree_fixture *fx);
 
 #endif /* _MM_TESTS_RMAP_LAZYFREE_BATCH_H */

@@ -203,22 +203,16 @@ static int lazyfree_erofs_fill(struct file *image, unsigned int nr_pages)
  * taken for one whose counts were broken, its mount stayed: 201 pages on
  * the file LRU after the reclaim_pages_scenarios rows, and
  * lru_reclaim_scenarios skipped every row).  Not where the kernel
- * under test broke the folio's counts: a folio still in the page cache
- * that lost references the cache holds stays there, its file mounted
- * (better leak both than free it under a reference), as does one the
- * test left alone (fx->leaked).
+ * under test broke the folio's counts (lazyfree_file_unsound()): the
+ * file stays mounted, the folio in its page cache.
  */
 static void lazyfree_erofs_release_action(void *data)
 {
 	struct lazyfree_erofs *e = data;
 	struct lazyfree_fixture *fx = e->fx;
-	struct folio *folio = fx->folio;
 	bool borrow = current->mm != fx->mm;
 
-	if (fx->leaked ||
-	    (fx->file && folio && fx->cached &&
-	     xa_load(&fx->file->f_mapping->i_pages, 0) == folio &&
-	     folio_ref_count(folio) < (int)fx->cache_refs))
+	if (fx->file && lazyfree_file_unsound(fx))
 		return;
 	if (fx->file) {
 		/* KUnit may run the action with the case's mm let go. */

@@ -26,16 +26,47 @@
 
 #include "rmap_lazyfree_batch.h"
 
-static void lazyfree_fput_action(void *file)
+/**
+ * lazyfree_file_unsound() - whether the fixture's file must be left alone
+ * @fx: the fixture (a file folio's)
+ *
+ * The kernel under test may leave the folio in the page cache with fewer
+ * references than the cache holds, or none (the test then leaked it:
+ * fx->leaked).  Evicting the file truncates its page cache, and filemap's
+ * lookups retry a folio with no reference for ever (measured: a kworker
+ * looping in find_lock_entries() under shmem_evict_inode() from
+ * delayed_fput(), rmap-put-whole-folio-refs on x86_64), or free one with
+ * too few under whoever still holds it.  Such a file keeps the test's
+ * reference: it is leaked, never evicted.
+ *
+ * Return: whether it must be.
+ */
+bool lazyfree_file_unsound(const struct lazyfree_fixture *fx)
 {
-	fput(file);
+	struct folio *folio = fx->folio;
+
+	if (fx->leaked)
+		return true;
+	return folio && fx->cached &&
+	       xa_load(&fx->file->f_mapping->i_pages, folio->index) == folio &&
+	       folio_ref_count(folio) < (int)fx->cache_refs;
+}
+
+/* The test's reference on the shmem file, unless it must be leaked. */
+static void lazyfree_fput_action(void *data)
+{
+	struct lazyfree_fixture *fx = data;
+
+	if (!lazyfree_file_unsound(fx))
+		fput(fx->file);
 }
 
 /*
  * Map a shared anonymous VMA of @size bytes at @addr (MAP_FIXED over what
  * the test mapped there), as MAP_SHARED | MAP_ANONYMOUS gives a program:
  * a shmem file of its own, which the fixture keeps in fx->file with a
- * reference of its own, dropped by a KUnit action.
+ * reference of its own, dropped by a KUnit action (kept where
+ * lazyfree_file_unsound()).
  */
 void lazyfree_map_shared(struct lazyfree_fixture *fx, unsigned long addr,
 			 unsigned long size)
@@ -56,9 +87,9 @@ void lazyfree_map_shared(struct lazyfree_fixture *fx, unsigned long addr,
 		file = get_file(vma->vm_file);
 	mmap_read_unlock(fx->mm);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, file, "no shmem file behind %#lx", addr);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, lazyfree_fput_action,
-							file), 0);
 	fx->file = file;
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, lazyfree_fput_action,
+							fx), 0);
 }
 
 /*
