@@ -23,7 +23,8 @@
 #   FILTER=GLOB         kunit.py filter: SUITE or SUITE.CASE, e.g.
 #                       'rmap_lazyfree_batch.try_to_unmap*'; one that
 #                       matches no case is an error
-#   ARCH=x86_64         make run under QEMU with real mTHP (default: um)
+#   ARCH=x86_64         make run under QEMU with real mTHP (default: um);
+#                       ARCH=arm64: cross-built, QEMU under TCG (in progress)
 #   ACCEL=kvm|tcg       ARCH=x86_64: skip the KVM probe
 #   FLAVOUR=debug       make run with kunitconfig.debug too (own build dir)
 #   KCONFIG_ADD="CONFIG_X=y ..."  more Kconfig options for the build

@@ -56,6 +56,14 @@
 #define LAZYFREE_CAN_DEFER_FLUSH \
 	(IS_ENABLED(CONFIG_SMP) && IS_ENABLED(CONFIG_ARCH_WANT_BATCHED_UNMAP_TLB_FLUSH))
 
+/*
+ * Whether the arch defers every such flush, whichever CPUs the mm is live
+ * on: arm64's arch_tlbbatch_should_defer() is always true (its broadcast
+ * TLBI needs no IPI), x86's only for an mm live on another CPU.
+ */
+#define LAZYFREE_ALWAYS_DEFERS_FLUSH \
+	(LAZYFREE_CAN_DEFER_FLUSH && IS_ENABLED(CONFIG_ARM64))
+
 int lazyfree_mm_suite_init(struct kunit_suite *suite);
 void lazyfree_mm_suite_exit(struct kunit_suite *suite);
 pmd_t *lazyfree_pmd_alloc(struct mm_struct *mm, unsigned long addr);
@@ -589,6 +597,9 @@ enum lazyfree_entry {
  *	same PFN, write, soft-dirty and uffd-wp bits as before); clear if the
  *	PTE must be none, or a uffd-wp marker where @markers says
  * @markers: bit i set if PTE i, unmapped, must be a uffd-wp marker
+ * @zapped: bit i set if PTE i is unmapped by a zap of a hole punched into
+ *	the file (unmap_mapping_range()), not by the batch: its TLB flush
+ *	is never deferred
  * @swapbacked: expected folio_test_swapbacked() (false while lazyfree)
  * @dirty: expected folio_test_dirty()
  * @mlocked: expected folio_test_mlocked()
@@ -602,6 +613,7 @@ enum lazyfree_entry {
 struct lazyfree_expect {
 	DECLARE_BITMAP(mapped, LAZYFREE_MAX_PAGES);
 	DECLARE_BITMAP(markers, LAZYFREE_MAX_PAGES);
+	DECLARE_BITMAP(zapped, LAZYFREE_MAX_PAGES);
 	DECLARE_BITMAP(mapped_other, LAZYFREE_MAX_PAGES);
 	bool other_differs;
 	bool swapbacked;

@@ -61,7 +61,8 @@ struct lazyfree_cut_layout {
  * exactly what a program gets: the PTEs moved by move_ptes(), the folio
  * left where the fault put it.  Hence the syscall table, with the
  * arguments in a pt_regs as the syscall entry code passes them; on x86_64
- * only, where that calling convention is known to the suite.
+ * and arm64, whose syscall tables both take a struct pt_regs filled by
+ * syscall_set_arguments().
  */
 static long lazyfree_mremap(unsigned long from, unsigned long len,
 			    unsigned long to)

@@ -123,7 +123,7 @@ void lazyfree_expect_file_faulted(struct lazyfree_fixture *fx,
 		if (lazyfree_diff_to_report(&d))
 			KUNIT_FAIL(test,
 				   "PTE %u/%u after the read fault: present %d, pfn %#lx, write %d, dirty %d; expected present, pfn %#lx, %s and clean",
-				   i, fx->nr_pages, !!pte_present(pte), pte_pfn(pte),
+				   i, fx->nr_pages, !!pte_present(pte), (unsigned long)pte_pfn(pte),
 				   !!pte_write(pte), !!pte_dirty(pte), fx->pfn + i,
 				   shmem ? "writable" : "read-only");
 	}

@@ -282,8 +282,10 @@ void lazyfree_model(const struct lazyfree_layout *l,
 			bool punched = lazyfree_punches(entry) &&
 				       lazyfree_in_punch(l->nr, i);
 
-			if (punched)
+			if (punched) {
 				__clear_bit(i, exp->mapped);
+				__set_bit(i, exp->zapped);
+			}
 			if (lazyfree_in_uffd_wp(l, i) &&
 			    (i < walk_end || lazyfree_in_hole(l, i) || punched))
 				__set_bit(i, exp->markers);

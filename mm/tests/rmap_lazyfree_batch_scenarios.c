@@ -99,12 +99,16 @@ static int lazyfree_age_pte(pte_t *ptep, unsigned long addr,
 
 	if (!pte_present(pte))
 		return 0;
-	if (lazyfree_walk_mm_index(walk) == 0 &&
-	    lazyfree_walk_page_index(walk, addr) == fx->young)
-		pte = pte_mkyoung(pte);
-	else
-		pte = pte_mkold(pte);
-	set_pte_at(walk->mm, addr, ptep, pte);
+	/*
+	 * The accessed bit cleared as reclaim's aging clears it: an arch
+	 * whose MMU sets it (arm64) warns of a set_pte_at() that clears it
+	 * under the hardware's feet (__check_safe_pte_update()).
+	 */
+	if (lazyfree_walk_mm_index(walk) != 0 ||
+	    lazyfree_walk_page_index(walk, addr) != fx->young)
+		ptep_test_and_clear_young(walk->vma, addr, ptep);
+	else if (!pte_young(pte))
+		set_pte_at(walk->mm, addr, ptep, pte_mkyoung(pte));
 	return 0;
 }
 
