@@ -75,6 +75,8 @@ const char *lazyfree_rss_name(int member);
 void lazyfree_use_mm(struct kunit *test);
 void lazyfree_share_mms(struct mm_struct **mms, unsigned int nr);
 unsigned long lazyfree_mmap(struct kunit *test, unsigned long size);
+void lazyfree_munmap_in(struct mm_struct *mm, unsigned long addr,
+			unsigned long size);
 struct mm_struct *lazyfree_mm_new(void);
 unsigned long lazyfree_map_window(struct kunit *test);
 

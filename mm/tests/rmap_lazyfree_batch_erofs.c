@@ -25,7 +25,6 @@
  */
 
 #include <linux/file.h>
-#include <linux/kthread.h>
 #include <linux/fs_context.h>
 #include <linux/fs_dirent.h>
 #include <linux/mman.h>
@@ -210,17 +209,11 @@ static void lazyfree_erofs_release_action(void *data)
 {
 	struct lazyfree_erofs *e = data;
 	struct lazyfree_fixture *fx = e->fx;
-	bool borrow = current->mm != fx->mm;
 
-	if (fx->file && lazyfree_file_unsound(fx))
-		return;
 	if (fx->file) {
-		/* KUnit may run the action with the case's mm let go. */
-		if (borrow)
-			kthread_use_mm(fx->mm);
-		vm_munmap(fx->addr, fx->nr_pages * PAGE_SIZE);
-		if (borrow)
-			kthread_unuse_mm(fx->mm);
+		if (lazyfree_file_unsound(fx))
+			return;
+		lazyfree_munmap_in(fx->mm, fx->addr, fx->nr_pages * PAGE_SIZE);
 		flush_delayed_fput();
 		__fput_sync(fx->file);
 	}

@@ -230,11 +230,11 @@ bool lazyfree_truncate(struct lazyfree_fixture *fx)
 {
 	struct folio *folio = fx->folio;
 
-	if (fx->cached && !shmem_file(fx->file)) {
-		truncate_inode_pages(fx->file->f_mapping, 0);
-		fx->cache_refs = 0;
-	} else if (fx->cached) {
-		shmem_truncate_range(file_inode(fx->file), 0, (loff_t)-1);
+	if (fx->cached) {
+		if (shmem_file(fx->file))
+			shmem_truncate_range(file_inode(fx->file), 0, (loff_t)-1);
+		else
+			truncate_inode_pages(fx->file->f_mapping, 0);
 		fx->cache_refs = 0;
 	} else {
 		kunit_remove_action(fx->test, lazyfree_detach_action, fx);

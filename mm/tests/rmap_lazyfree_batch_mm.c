@@ -187,20 +187,31 @@ struct lazyfree_mapping {
 };
 
 /*
- * Unmap a case's mapping once the case is over, from the KUnit thread that
- * cleans up (the case's own thread is gone then; it borrows the mm), so
- * that the next case finds the mm empty: its folios and page tables freed.
+ * vm_munmap() of @size bytes at @addr in @mm, also from the KUnit thread
+ * that cleans up once a case is over (the case's own thread is gone then;
+ * it borrows the mm).
+ */
+void lazyfree_munmap_in(struct mm_struct *mm, unsigned long addr,
+			unsigned long size)
+{
+	bool borrow = current->mm != mm;
+
+	if (borrow)
+		kthread_use_mm(mm);
+	vm_munmap(addr, size);
+	if (borrow)
+		kthread_unuse_mm(mm);
+}
+
+/*
+ * Unmap a case's mapping once the case is over, so that the next case
+ * finds the mm empty: its folios and page tables freed.
  */
 static void lazyfree_munmap_action(void *data)
 {
 	struct lazyfree_mapping *m = data;
-	bool borrow = current->mm != m->mm;
 
-	if (borrow)
-		kthread_use_mm(m->mm);
-	vm_munmap(m->addr, m->size);
-	if (borrow)
-		kthread_unuse_mm(m->mm);
+	lazyfree_munmap_in(m->mm, m->addr, m->size);
 	mmput(m->mm);
 }
 
