@@ -46,6 +46,23 @@ for _arg in "$@"; do
 done
 unset _arg
 
+# A script takes at most ARGS_MAX arguments besides its options (set before
+# this file is sourced; unset: no limit) and refuses one more in one line.
+if [ -n "${ARGS_MAX:-}" ]; then
+	_n=0
+	for _arg in "$@"; do
+		case $_arg in
+		-*) ;;
+		*)
+			_n=$((_n + 1))
+			[ "$_n" -le "$ARGS_MAX" ] ||
+				die "unexpected argument '$_arg' (see $(basename "$0") --help)"
+			;;
+		esac
+	done
+	unset _arg _n
+fi
+
 # check_tree DIR: one clear line and exit 2 unless DIR is a kernel tree with
 # the code under test.
 check_tree() {
