@@ -3,7 +3,7 @@
 # Targets:
 #   make run            build a UML kernel with the suite and run it (the
 #                       cached Debian tree, or KERNEL_SRC=your tree)
-#   make check          the project's own tests (its self-test, ~31 min warm)
+#   make check          the project's own tests (its self-test, ~34 min warm)
 #   make check-debug    the suite 20 times on a debug kernel (KASAN, ...)
 #   make fuzz           COUNT random layouts on UML, in chunks
 #   make bench          the loops measured against a bare kunit.py run
@@ -24,7 +24,7 @@
 #                       'rmap_lazyfree_batch.try_to_unmap*'; one that
 #                       matches no case is an error
 #   ARCH=x86_64         make run under QEMU with real mTHP (default: um);
-#                       ARCH=arm64: cross-built, QEMU under TCG (in progress)
+#                       ARCH=arm64: cross-built, QEMU under TCG, contpte on
 #   ACCEL=kvm|tcg       ARCH=x86_64: skip the KVM probe
 #   FLAVOUR=debug       make run with kunitconfig.debug too (own build dir)
 #   KCONFIG_ADD="CONFIG_X=y ..."  more Kconfig options for the build
@@ -58,7 +58,17 @@
 #                       one the machine's apt uses)
 #   CHECK_STEPS="..."   make check: only these steps, in order (see
 #                       scripts/check --help); X86_BOOTS=N, TIMING_BOOTS=N:
-#                       boots of its x86_64 and timing steps (default 5)
+#                       boots of its x86_64 and timing steps (default 5);
+#                       ARM64_BOOTS=N: of its arm64 step (default 2)
+#   SUITE_BOOTS=N DEBUG_BOOTS=N  make check: boots of the unmutated suite
+#                       and of the debug flavour (default 20 each)
+#   FUZZ_COUNT=N        make check: layouts of its fuzz step (default 3000)
+#   BOOT_FACTOR=N       make check: a mutant boot may take N times the
+#                       slowest unmutated one (default 10, at least 300 s)
+#   SHRINK_MUTANT=NAME  make check: the mutant its shrink step runs under
+#   CHECK_VERSIONS="7.2"  make check: the other Debian versions it runs
+#   FUZZ_SHOW=N         make fuzz: how many failed layouts to name
+#   TMPDIR=DIR          scratch space of make check, fuzz and patches
 
 export ARCH ACCEL KERNEL_SRC KERNEL_VERSION CARRIED_FIXES MUTANT JOBS CACHE_DIR FLAVOUR REPEAT BOOT_ONLY MUTANTS KERNEL_ARGS SEED COUNT FIRST CHUNK
 export KCONFIG_ADD BUILD_DIR KUNIT_JSON KERNEL_LOG WERROR BOOT_TIMEOUT
@@ -66,7 +76,7 @@ export KCONFIG_ADD BUILD_DIR KUNIT_JSON KERNEL_LOG WERROR BOOT_TIMEOUT
 .PHONY: run check check-debug fuzz bench bisect install uninstall get-kernel patches help
 
 run:
-	@scripts/run $(FILTER)
+	@scripts/run $(if $(FILTER),"$(FILTER)")
 
 check:
 	@scripts/check

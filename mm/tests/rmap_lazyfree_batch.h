@@ -64,6 +64,41 @@
 #define LAZYFREE_ALWAYS_DEFERS_FLUSH \
 	(LAZYFREE_CAN_DEFER_FLUSH && IS_ENABLED(CONFIG_ARM64))
 
+/*
+ * The PTEs of one contiguous block where the arch maps a large folio's
+ * aligned PTEs as one and the suite models it (arm64 with ARM64_CONTPTE:
+ * 16 PTEs with PTE_CONT set, one TLB entry; see
+ * rmap_lazyfree_batch_contpte.c); 1 where it does not.
+ */
+#ifdef CONFIG_RMAP_LAZYFREE_BATCH_CONTPTE_KUNIT_TEST
+#define LAZYFREE_CONT_PTES	CONT_PTES
+#else
+#define LAZYFREE_CONT_PTES	1U
+#endif
+
+/*
+ * The PTE as the page table holds it: arm64's ptep_get() of a contiguous
+ * PTE ORs the dirty and young bits of its whole block into it.
+ */
+static inline pte_t lazyfree_raw_ptep_get(pte_t *ptep)
+{
+#ifdef CONFIG_ARM64_CONTPTE
+	return __ptep_get(ptep);
+#else
+	return ptep_get(ptep);
+#endif
+}
+
+/* Whether @pte, read with lazyfree_raw_ptep_get(), is contiguous. */
+static inline bool lazyfree_pte_cont(pte_t pte)
+{
+#ifdef CONFIG_ARM64_CONTPTE
+	return pte_valid_cont(pte);
+#else
+	return false;
+#endif
+}
+
 int lazyfree_mm_suite_init(struct kunit_suite *suite);
 void lazyfree_mm_suite_exit(struct kunit_suite *suite);
 pmd_t *lazyfree_pmd_alloc(struct mm_struct *mm, unsigned long addr);
@@ -83,6 +118,12 @@ unsigned long lazyfree_map_window(struct kunit *test);
 extern unsigned int lazyfree_folios_made;
 extern unsigned int lazyfree_folios_freed;
 extern unsigned int lazyfree_folios_split;
+
+/* Where LAZYFREE_CONT_PTES > 1 only: rmap_lazyfree_batch_contpte.c. */
+extern unsigned int lazyfree_cont_unmaps;
+extern unsigned long lazyfree_cont_ptes;
+void lazyfree_unfold_unsound(struct mm_struct *mm, unsigned long start,
+			     unsigned long end);
 
 int lazyfree_suite_init(struct kunit_suite *suite);
 void lazyfree_suite_exit(struct kunit_suite *suite);
@@ -391,6 +432,7 @@ struct lazyfree_layout {
  * @present: PTEs lazyfree_repair_ptes() found present, per mm
  * @page_ptes: per folio page, the PTEs lazyfree_repair_ptes() found mapping it
  * @orig: every PTE of every mm as it was right before the unmap under test
+ *	(as the page table holds it: lazyfree_raw_ptep_get())
  * @tables: per mm, the PTE table holding PTE 0, installed by the fixture
  * @canaries: per mm, the page that follows @tables in physical memory
  * @canary_want: per mm, what the canary must hold after the unmap: a copy
@@ -409,6 +451,10 @@ struct lazyfree_layout {
  *	defers the TLB flush of each batch it clears
  * @tlb_batched: per mm, its count of deferred TLB flushes
  *	(mm->tlb_flush_batched) right before the unmap under test
+ * @cont: bit i set if PTE i of mm 0 was contiguous when lazyfree_model()
+ *	read it, right before the unmap (lazyfree_folded())
+ * @at_folded: PTE l->at was contiguous when the layout's trigger wrote
+ *	to it (lazyfree_write_fault())
  *
  * Built by lazyfree_fixture_create(); everything it sets up is undone by
  * KUnit resources (the case's mappings unmapped from the suite's mm, see
@@ -451,6 +497,8 @@ struct lazyfree_fixture {
 	bool failed_before_guard;
 	bool shared;
 	int tlb_batched[LAZYFREE_MAX_MMS];
+	DECLARE_BITMAP(cont, LAZYFREE_MAX_PAGES);
+	bool at_folded;
 };
 
 u8 lazyfree_pattern(unsigned int page);
@@ -482,6 +530,8 @@ lazyfree_fixture_alloc(struct kunit *test, unsigned int nr, unsigned long *base)
 struct lazyfree_fixture *
 lazyfree_fixture_create(struct kunit *test, const struct lazyfree_layout *layout);
 void lazyfree_repair_ptes(struct lazyfree_fixture *fx);
+void lazyfree_zap_range(struct lazyfree_fixture *fx, struct mm_struct *mm,
+			unsigned int first, unsigned int end);
 
 void lazyfree_map_folio(struct lazyfree_fixture *fx,
 			const struct lazyfree_layout *l);
@@ -504,7 +554,7 @@ void lazyfree_map_other_mm(struct lazyfree_fixture *fx,
 void lazyfree_erofs_folio(struct lazyfree_fixture *fx,
 			  const struct lazyfree_layout *layout);
 
-/* ===== The canary and the model ===== */
+/* ===== The canary ===== */
 
 /*
  * How many differing PTEs or pages one check reports one by one, before a
@@ -534,6 +584,13 @@ static inline bool lazyfree_diff_to_report(struct lazyfree_diffs *d)
 
 unsigned int lazyfree_diffs_end(const struct lazyfree_diffs *d,
 				const char *what);
+
+void lazyfree_arm_canaries(struct lazyfree_fixture *fx);
+bool lazyfree_expect_canaries(struct lazyfree_fixture *fx);
+void lazyfree_guard(struct lazyfree_fixture *fx);
+void lazyfree_unguard(struct lazyfree_fixture *fx);
+
+/* ===== The model ===== */
 
 /**
  * enum lazyfree_entry - how a case asks reclaim to unmap the folio
@@ -611,12 +668,24 @@ enum lazyfree_entry {
  * @mapped_other: where @other_differs, @mapped for the second mm (a
  *	&enum lazyfree_other_mm); @mapped is the first mm's then
  * @other_differs: the second mm's PTEs end up otherwise than the first's
+ * @refolded: bit i set if the unmap restored PTE i's whole contiguous
+ *	block (aligned), which folds it
+ * @unfolded: bit i set if the unmap restored part of PTE i's contiguous
+ *	block, which leaves all of it unfolded; a PTE in neither is
+ *	contiguous after the unmap if it was before and its whole block is
+ *	still mapped
+ * @must_fold: every PTE of mm 0 must be contiguous before the unmap: a
+ *	hand-built folio of a block or more, its PTEs set in order
+ *	(contpte_try_fold()), nothing in it changed since
  */
 struct lazyfree_expect {
 	DECLARE_BITMAP(mapped, LAZYFREE_MAX_PAGES);
 	DECLARE_BITMAP(markers, LAZYFREE_MAX_PAGES);
 	DECLARE_BITMAP(zapped, LAZYFREE_MAX_PAGES);
 	DECLARE_BITMAP(mapped_other, LAZYFREE_MAX_PAGES);
+	DECLARE_BITMAP(refolded, LAZYFREE_MAX_PAGES);
+	DECLARE_BITMAP(unfolded, LAZYFREE_MAX_PAGES);
+	bool must_fold;
 	bool other_differs;
 	bool swapbacked;
 	bool dirty;
@@ -624,10 +693,7 @@ struct lazyfree_expect {
 	bool freed;
 };
 
-void lazyfree_arm_canaries(struct lazyfree_fixture *fx);
-bool lazyfree_expect_canaries(struct lazyfree_fixture *fx);
-void lazyfree_guard(struct lazyfree_fixture *fx);
-void lazyfree_unguard(struct lazyfree_fixture *fx);
+bool lazyfree_pageout_splits(const struct lazyfree_layout *l);
 bool lazyfree_source_makes(const struct lazyfree_layout *l,
 			   enum lazyfree_entry entry);
 bool lazyfree_in_hole(const struct lazyfree_layout *l, unsigned int i);
@@ -637,8 +703,24 @@ void lazyfree_punch_range(unsigned int nr, unsigned int *start,
 bool lazyfree_in_punch(unsigned int nr, unsigned int i);
 void lazyfree_mapped_from(const struct lazyfree_layout *l,
 			  unsigned int first, unsigned long *mapped);
+
+/* Where LAZYFREE_CONT_PTES > 1 only: rmap_lazyfree_batch_contpte.c. */
+int lazyfree_cont_first(const struct lazyfree_fixture *fx, unsigned int i);
+void lazyfree_read_folds(struct lazyfree_fixture *fx);
+bool lazyfree_folded(const struct lazyfree_fixture *fx, unsigned int i);
+bool lazyfree_must_fold(const struct lazyfree_layout *l);
+void lazyfree_model_cont(const struct lazyfree_fixture *fx,
+			 unsigned int first, unsigned int end,
+			 struct lazyfree_expect *exp);
+void lazyfree_expect_cont(const struct lazyfree_fixture *fx,
+			  const struct lazyfree_expect *exp,
+			  const unsigned long *mapped, unsigned int k,
+			  struct lazyfree_diffs *d);
+
+bool lazyfree_young(const struct lazyfree_layout *l,
+		    const struct lazyfree_fixture *fx, unsigned int i);
 void lazyfree_model(const struct lazyfree_layout *l,
-		    const struct lazyfree_fixture *fx,
+		    struct lazyfree_fixture *fx,
 		    enum lazyfree_trigger trigger,
 		    enum lazyfree_entry entry,
 		    struct lazyfree_expect *exp);
@@ -665,8 +747,6 @@ bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
 			  const struct lazyfree_expect *exp);
 bool lazyfree_expect_unmap(struct lazyfree_fixture *fx,
 			   const struct lazyfree_expect *exp);
-void lazyfree_zap_range(struct lazyfree_fixture *fx, struct mm_struct *mm,
-			unsigned int first, unsigned int end);
 void lazyfree_expect_aged(const struct lazyfree_fixture *fx,
 			  const struct lazyfree_layout *l);
 void lazyfree_expect_reads(struct lazyfree_fixture *fx,
@@ -780,6 +860,7 @@ struct lazyfree_row {
 	bool reclaim;
 };
 
+void lazyfree_describe(struct kunit *test, const void *param, char *desc);
 int lazyfree_register_layouts(struct kunit *test,
 			      const struct lazyfree_row *table,
 			      unsigned int nr_rows,

@@ -14,8 +14,11 @@ static int lazyfree_save_pte(pte_t *ptep, unsigned long addr,
 {
 	struct lazyfree_fixture *fx = walk->private;
 
-	fx->orig[lazyfree_walk_mm_index(walk)][lazyfree_walk_page_index(walk, addr)] =
-		ptep_get(ptep);
+	pte_t pte = lazyfree_raw_ptep_get(ptep);
+
+	fx->orig[lazyfree_walk_mm_index(walk)][lazyfree_walk_page_index(walk, addr)] = pte;
+	if (LAZYFREE_CONT_PTES > 1 && lazyfree_pte_cont(pte))
+		lazyfree_cont_ptes++;
 	return 0;
 }
 
@@ -47,7 +50,7 @@ static void lazyfree_save_neighbour(struct lazyfree_fixture *fx)
 	mmap_read_lock(fx->mm);
 	ptep = lazyfree_neighbour_ptes(fx, &ptl);
 	for (i = 0; ptep && i < folio_nr_pages(fx->neighbour); i++)
-		fx->neighbour_orig[i] = ptep_get(ptep + i);
+		fx->neighbour_orig[i] = lazyfree_raw_ptep_get(ptep + i);
 	if (ptep)
 		pte_unmap_unlock(ptep, ptl);
 	mmap_read_unlock(fx->mm);
@@ -67,10 +70,13 @@ static int lazyfree_tlb_batched(struct mm_struct *mm)
 
 void lazyfree_snapshot(struct lazyfree_fixture *fx)
 {
+	unsigned long cont_ptes = LAZYFREE_CONT_PTES > 1 ? lazyfree_cont_ptes : 0;
 	unsigned int k;
 	int c;
 
 	lazyfree_walk_mms(fx, &lazyfree_save_ops);
+	if (LAZYFREE_CONT_PTES > 1 && lazyfree_cont_ptes != cont_ptes)
+		lazyfree_cont_unmaps++;
 	for (k = 0; k < fx->nr_mms; k++) {
 		fx->tlb_batched[k] = lazyfree_tlb_batched(fx->mms[k]);
 		for (c = 0; c < NR_MM_COUNTERS; c++)
@@ -232,6 +238,8 @@ bool lazyfree_expect_ptes(const struct lazyfree_fixture *fx,
 		for (i = 0; i < fx->nr_pages; i++)
 			lazyfree_check_pte(fx, k, i, test_bit(i, mapped),
 					   test_bit(i, exp->markers), &d);
+		if (LAZYFREE_CONT_PTES > 1)
+			lazyfree_expect_cont(fx, exp, mapped, k, &d);
 		lazyfree_expect_tlb_flush(fx, exp, k);
 		KUNIT_EXPECT_EQ_MSG(fx->test, lazyfree_rss(fx->mms[k], fx->rss_member),
 				    fx->rss_base[k] + bitmap_weight(mapped, fx->nr_pages),
@@ -266,24 +274,28 @@ bool lazyfree_expect_unmap(struct lazyfree_fixture *fx,
 
 /*
  * After folio_referenced(): every PTE it looked at is old, since it clears
- * the accessed bits of each batch, all of it; the PTEs of an mlocked VMA,
- * which it does not look at, keep theirs.
+ * the accessed bits of each batch, all of it (and of all of a contiguous
+ * block the batch covers in part); the PTEs of an mlocked VMA, which it
+ * does not look at, keep theirs.
  */
 void lazyfree_expect_aged(const struct lazyfree_fixture *fx,
 			  const struct lazyfree_layout *l)
 {
 	struct lazyfree_diffs d = { .test = fx->test };
+	bool young, want, kept = true;
 	unsigned int i, k;
-	bool young, want;
 	pte_t pte;
 
+	for (i = 0; i < fx->nr_pages; i++)
+		if (lazyfree_young(l, fx, i) && !lazyfree_in_mlocked_vma(l, i))
+			kept = false;
 	for (k = 0; k < fx->nr_mms; k++) {
 		for (i = 0; i < fx->nr_pages; i++) {
 			pte = lazyfree_read_pte(fx->mms[k], lazyfree_page_addr(fx, i));
 			if (!pte_present(pte))
 				continue;
 			young = pte_young(pte);
-			want = k == 0 && i == l->young && lazyfree_in_mlocked_vma(l, i);
+			want = k == 0 && kept && lazyfree_young(l, fx, i);
 			if (young != want && lazyfree_diff_to_report(&d))
 				KUNIT_FAIL(fx->test,
 					   "mm %u PTE %u/%u: %s after folio_referenced(), expected %s",
@@ -293,28 +305,6 @@ void lazyfree_expect_aged(const struct lazyfree_fixture *fx,
 		}
 	}
 	lazyfree_diffs_end(&d, "accessed bits differ");
-}
-
-/*
- * Zap PTEs @first to @end - 1 of @mm (again), VMA by VMA (they may be
- * mlocked, and @mm need not be the thread's own).
- */
-void lazyfree_zap_range(struct lazyfree_fixture *fx, struct mm_struct *mm,
-			unsigned int first, unsigned int end)
-{
-	unsigned long addr = lazyfree_page_addr(fx, first);
-	unsigned long stop = lazyfree_page_addr(fx, end);
-	struct vm_area_struct *vma;
-
-	mmap_read_lock(mm);
-	while (addr < stop) {
-		vma = vma_lookup(mm, addr);
-		if (!vma)
-			break;
-		zap_vma_range(vma, addr, min(stop, vma->vm_end) - addr);
-		addr = min(stop, vma->vm_end);
-	}
-	mmap_read_unlock(mm);
 }
 
 /*
@@ -427,7 +417,7 @@ static void lazyfree_expect_neighbour_ptes(struct lazyfree_fixture *fx)
 	mmap_read_lock(fx->mm);
 	ptep = lazyfree_neighbour_ptes(fx, &ptl);
 	for (i = 0; ptep && i < nr; i++) {
-		pte_t pte = ptep_get(ptep + i), was = fx->neighbour_orig[i];
+		pte_t pte = lazyfree_raw_ptep_get(ptep + i), was = fx->neighbour_orig[i];
 
 		if (pte_same(pte, was))
 			continue;
@@ -436,9 +426,16 @@ static void lazyfree_expect_neighbour_ptes(struct lazyfree_fixture *fx)
 				   "neighbour PTE %u/%u: %#llx (pfn %#lx), was %#llx (pfn %#lx) before the unmap",
 				   i, nr, (u64)pte_val(pte), (unsigned long)pte_pfn(pte),
 				   (u64)pte_val(was), (unsigned long)pte_pfn(was));
-		if (repair)
+		/*
+		 * Through none: arm64 warns of a valid PTE's accessed or
+		 * dirty bit cleared in place (__check_safe_pte_update()).
+		 */
+		if (repair) {
+			ptep_get_and_clear(fx->mm, fx->neighbour_addr + i * PAGE_SIZE,
+					   ptep + i);
 			set_pte_at(fx->mm, fx->neighbour_addr + i * PAGE_SIZE,
 				   ptep + i, was);
+		}
 	}
 	if (ptep)
 		pte_unmap_unlock(ptep, ptl);

@@ -592,6 +592,9 @@ void lazyfree_repair_ptes(struct lazyfree_fixture *fx)
 	long delta;
 	int c;
 
+	for (k = 0; k < fx->nr_mms && LAZYFREE_CONT_PTES > 1; k++)
+		lazyfree_unfold_unsound(fx->mms[k], lazyfree_page_addr(fx, 0),
+					lazyfree_page_addr(fx, fx->nr_pages));
 	fx->repaired = 0;
 	memset(fx->present, 0, sizeof(fx->present));
 	memset(fx->page_ptes, 0, sizeof(fx->page_ptes));
@@ -616,6 +619,28 @@ void lazyfree_repair_ptes(struct lazyfree_fixture *fx)
 				   lazyfree_rss_name(c), k, delta);
 		}
 	}
+}
+
+/*
+ * Zap PTEs @first to @end - 1 of @mm (again), VMA by VMA (they may be
+ * mlocked, and @mm need not be the thread's own).
+ */
+void lazyfree_zap_range(struct lazyfree_fixture *fx, struct mm_struct *mm,
+			unsigned int first, unsigned int end)
+{
+	unsigned long addr = lazyfree_page_addr(fx, first);
+	unsigned long stop = lazyfree_page_addr(fx, end);
+	struct vm_area_struct *vma;
+
+	mmap_read_lock(mm);
+	while (addr < stop) {
+		vma = vma_lookup(mm, addr);
+		if (!vma)
+			break;
+		zap_vma_range(vma, addr, min(stop, vma->vm_end) - addr);
+		addr = min(stop, vma->vm_end);
+	}
+	mmap_read_unlock(mm);
 }
 
 /*

@@ -65,7 +65,10 @@ const char *lazyfree_rss_name(int member)
 	return names[member];
 }
 
-/* Read the PTE at @addr; pte_none() if there is no page table. */
+/*
+ * Read the PTE at @addr as the page table holds it
+ * (lazyfree_raw_ptep_get()); pte_none() if there is no page table.
+ */
 pte_t lazyfree_read_pte(struct mm_struct *mm, unsigned long addr)
 {
 	spinlock_t *ptl;	/* the PTE table's lock */
@@ -74,7 +77,7 @@ pte_t lazyfree_read_pte(struct mm_struct *mm, unsigned long addr)
 	ptep = lazyfree_pte_lock(mm, addr, false, &ptl);
 	if (!ptep)
 		return __pte(0);
-	pte = ptep_get(ptep);
+	pte = lazyfree_raw_ptep_get(ptep);
 	pte_unmap_unlock(ptep, ptl);
 	return pte;
 }
@@ -196,6 +199,8 @@ void lazyfree_munmap_in(struct mm_struct *mm, unsigned long addr,
 {
 	bool borrow = current->mm != mm;
 
+	if (LAZYFREE_CONT_PTES > 1)
+		lazyfree_unfold_unsound(mm, addr, addr + size);
 	if (borrow)
 		kthread_use_mm(mm);
 	vm_munmap(addr, size);
@@ -305,6 +310,10 @@ int lazyfree_suite_init(struct kunit_suite *suite)
 	lazyfree_folios_made = 0;
 	lazyfree_folios_freed = 0;
 	lazyfree_folios_split = 0;
+	if (LAZYFREE_CONT_PTES > 1) {
+		lazyfree_cont_unmaps = 0;
+		lazyfree_cont_ptes = 0;
+	}
 	return lazyfree_mm_suite_init(suite);
 }
 
@@ -320,6 +329,10 @@ void lazyfree_suite_exit(struct kunit_suite *suite)
 	pr_info("%s: %u folios made, %u freed, %u split by the kernel\n",
 		suite->name, lazyfree_folios_made, lazyfree_folios_freed,
 		lazyfree_folios_split);
+	if (LAZYFREE_CONT_PTES > 1)
+		pr_info("%s: %u unmaps began with contiguous PTEs, %lu blocks of %u\n",
+			suite->name, lazyfree_cont_unmaps,
+			lazyfree_cont_ptes / LAZYFREE_CONT_PTES, LAZYFREE_CONT_PTES);
 }
 
 MODULE_DESCRIPTION("KUnit tests for batched unmap of lazyfree large folios");

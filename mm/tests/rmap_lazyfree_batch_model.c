@@ -48,6 +48,24 @@ bool lazyfree_in_punch(unsigned int nr, unsigned int i)
 }
 
 /**
+ * lazyfree_pageout_splits() - whether MADV_PAGEOUT splits @l's folio
+ * @l: the layout
+ *
+ * MADV_PAGEOUT splits a folio mapped by one mm that it does not see whole
+ * in one batch, and a batch ends where the contiguous bit changes: a
+ * write-protected PTE unfolds its block for good and leaves the others
+ * of a larger folio folded.  (Layouts MADV_PAGEOUT sees in part for other
+ * reasons are kept from it where they are drawn.)
+ *
+ * Return: whether it does.
+ */
+bool lazyfree_pageout_splits(const struct lazyfree_layout *l)
+{
+	return LAZYFREE_CONT_PTES > 1 && l->wrprotect != UINT_MAX &&
+	       l->nr > LAZYFREE_CONT_PTES && !l->fork;
+}
+
+/**
  * lazyfree_source_makes() - whether the fixture can build a layout
  * @l: the layout, its source included
  * @entry: the reclaim entry it is to go through
@@ -91,6 +109,8 @@ bool lazyfree_source_makes(const struct lazyfree_layout *l,
 	if (l->other_mm != LAZYFREE_OTHER_MM_NONE &&
 	    ((l->source != LAZYFREE_FAULTED_SHMEM && l->source != LAZYFREE_FILE) ||
 	     l->fork || l->uffd_armed || entry != LAZYFREE_TRY_TO_UNMAP))
+		return false;
+	if (entry == LAZYFREE_MADV_PAGEOUT && lazyfree_pageout_splits(l))
 		return false;
 	if (l->source == LAZYFREE_FILE)
 		return LAZYFREE_CAN_EROFS && !l->uffd_armed &&
@@ -148,12 +168,57 @@ static bool lazyfree_writable(const struct lazyfree_layout *l, unsigned int i)
 	return !l->uffd_armed && i != l->wrprotect;
 }
 
+/**
+ * lazyfree_young() - whether lazyfree_age() leaves PTE @i young
+ * @l: the layout, l->young the page the program read
+ * @fx: its fixture
+ * @i: the PTE, of mm 0
+ *
+ * Return: whether PTE @i is PTE l->young, or in its block where that is
+ * contiguous (ptep_set_access_flags() makes the whole block young).
+ */
+bool lazyfree_young(const struct lazyfree_layout *l,
+		    const struct lazyfree_fixture *fx, unsigned int i)
+{
+	if (l->young == UINT_MAX)
+		return false;
+	if (i == l->young)
+		return true;
+	return LAZYFREE_CONT_PTES > 1 && lazyfree_folded(fx, l->young) &&
+	       lazyfree_cont_first(fx, i) == lazyfree_cont_first(fx, l->young);
+}
+
+/* Whether @l's folio is mapped by two VMAs, split at PTE l->split. */
+static bool lazyfree_vma_split(const struct lazyfree_layout *l)
+{
+	return l->kind == LAZYFREE_VMA_STRADDLE ||
+	       l->kind == LAZYFREE_MLOCKED_VMA_STRADDLE;
+}
+
+/*
+ * Whether PTE @i is still contiguous when the walk comes to it: the part
+ * of a block in the second VMA is not, once the first VMA's last batch
+ * cleared the rest (contpte_try_unfold_partial() unfolds a block a batch
+ * covers in part).
+ */
+static bool lazyfree_folded_at_walk(const struct lazyfree_layout *l,
+				    const struct lazyfree_fixture *fx,
+				    unsigned int i)
+{
+	if (LAZYFREE_CONT_PTES == 1 ||
+	    (lazyfree_vma_split(l) && i >= l->split &&
+	     lazyfree_cont_first(fx, i) < (int)l->split))
+		return false;
+	return lazyfree_folded(fx, i);
+}
+
 /*
  * Whether a batch holding PTE i - 1 must end before PTE i: at a hole, at the
  * end of a page table, at the end of a VMA, where the write or the
  * soft-dirty bit changes (folio_unmap_pte_batch() uses FPB_RESPECT_WRITE
- * and FPB_RESPECT_SOFT_DIRTY) and where the uffd-wp bit does (no
- * FPB_ flag ignores it).
+ * and FPB_RESPECT_SOFT_DIRTY), where the uffd-wp bit does (no FPB_ flag
+ * ignores it) and where the contiguous bit does (neither: ptep_get()
+ * passes arm64's PTE_CONT on).
  */
 static bool lazyfree_batch_ends_before(const struct lazyfree_layout *l,
 				       const struct lazyfree_fixture *fx,
@@ -163,11 +228,13 @@ static bool lazyfree_batch_ends_before(const struct lazyfree_layout *l,
 		return true;
 	if (IS_ALIGNED(lazyfree_page_addr(fx, i), PMD_SIZE))
 		return true;
-	if ((l->kind == LAZYFREE_VMA_STRADDLE ||
-	     l->kind == LAZYFREE_MLOCKED_VMA_STRADDLE) && i == l->split)
+	if (lazyfree_vma_split(l) && i == l->split)
 		return true;
 	if (IS_ENABLED(CONFIG_MEM_SOFT_DIRTY) &&
 	    lazyfree_soft_dirty(l, i) != lazyfree_soft_dirty(l, i - 1))
+		return true;
+	if (lazyfree_folded_at_walk(l, fx, i) !=
+	    lazyfree_folded_at_walk(l, fx, i - 1))
 		return true;
 	return lazyfree_writable(l, i) != lazyfree_writable(l, i - 1) ||
 	       lazyfree_in_uffd_wp(l, i) != lazyfree_in_uffd_wp(l, i - 1);
@@ -183,6 +250,34 @@ static unsigned int lazyfree_batch_start(const struct lazyfree_layout *l,
 	return i;
 }
 
+/* The PTE after the last of the batch that starts at PTE @i. */
+static unsigned int lazyfree_batch_end(const struct lazyfree_layout *l,
+				       const struct lazyfree_fixture *fx,
+				       unsigned int i)
+{
+	while (++i < l->nr && !lazyfree_batch_ends_before(l, fx, i))
+		;
+	return i;
+}
+
+/*
+ * The first PTE whose batch finds the dirty bit of PTE l->at, written to
+ * by the layout's trigger: the first of its block where that was
+ * contiguous then (@fx->at_folded) or is before the unmap.  A write fault
+ * dirties every PTE of a contiguous block (contpte_ptep_set_access_flags()),
+ * and folding or unfolding one ORs a PTE's dirty bit into all
+ * (contpte_convert()): arming uffd-wp on all or part of it does, and a
+ * batch that covers part of it (contpte_try_unfold_partial()).
+ */
+static unsigned int lazyfree_dirty_from(const struct lazyfree_layout *l,
+					const struct lazyfree_fixture *fx)
+{
+	if (LAZYFREE_CONT_PTES > 1 &&
+	    (fx->at_folded || lazyfree_folded(fx, l->at)))
+		return max(lazyfree_cont_first(fx, l->at), 0);
+	return l->at;
+}
+
 /*
  * Where the walk that would end at @walk_end in the first mm ends with a
  * second mm's mapping of its own in it (see lazyfree_model()): the second
@@ -192,9 +287,7 @@ static unsigned int lazyfree_model_other_mm(const struct lazyfree_layout *l,
 					    unsigned int walk_end,
 					    struct lazyfree_expect *exp)
 {
-	bool straddle = l->kind == LAZYFREE_VMA_STRADDLE ||
-			l->kind == LAZYFREE_MLOCKED_VMA_STRADDLE;
-	unsigned int first_end = straddle ? l->split : l->nr;
+	unsigned int first_end = lazyfree_vma_split(l) ? l->split : l->nr;
 
 	/*
 	 * Only try_to_unmap() without uffd-wp takes a second mm's own mapping
@@ -250,7 +343,7 @@ static unsigned int lazyfree_model_other_mm(const struct lazyfree_layout *l,
  * discarded, and a fault there maps a new page).
  */
 void lazyfree_model(const struct lazyfree_layout *l,
-		    const struct lazyfree_fixture *fx,
+		    struct lazyfree_fixture *fx,
 		    enum lazyfree_trigger trigger,
 		    enum lazyfree_entry entry,
 		    struct lazyfree_expect *exp)
@@ -259,7 +352,7 @@ void lazyfree_model(const struct lazyfree_layout *l,
 			 trigger == LAZYFREE_REDIRTY_PIN;
 	bool droppable = l->vma == LAZYFREE_VMA_DROPPABLE;
 	unsigned int walk_end = l->nr, first = 0, dirty_batch = l->nr;
-	unsigned int keep_from, i;
+	unsigned int keep_from, restored, i;
 	bool cleared;
 
 	if (lazyfree_splits(entry))
@@ -272,6 +365,10 @@ void lazyfree_model(const struct lazyfree_layout *l,
 	else if (l->kind == LAZYFREE_MLOCKED_VMA_STRADDLE)
 		walk_end = l->split;
 	memset(exp, 0, sizeof(*exp));
+	if (LAZYFREE_CONT_PTES > 1) {
+		lazyfree_read_folds(fx);
+		exp->must_fold = lazyfree_must_fold(l);
+	}
 	exp->mlocked = l->vma == LAZYFREE_VMA_MLOCKED && !l->hole_len &&
 		       l->kind == LAZYFREE_IN_TABLE && !lazyfree_splits(entry);
 	if (lazyfree_file_source(l->source)) {
@@ -291,7 +388,7 @@ void lazyfree_model(const struct lazyfree_layout *l,
 				__set_bit(i, exp->markers);
 		}
 		exp->dirty = entry == LAZYFREE_PUNCH_HOLE ||
-			     (redirtied && (l->at < walk_end ||
+			     (redirtied && (lazyfree_dirty_from(l, fx) < walk_end ||
 					    (lazyfree_punches(entry) &&
 					     lazyfree_in_punch(l->nr, l->at))));
 		exp->swapbacked = l->source != LAZYFREE_FILE;
@@ -304,7 +401,7 @@ void lazyfree_model(const struct lazyfree_layout *l,
 	while (first < l->nr && lazyfree_in_hole(l, first))
 		first++;
 	if (redirtied)
-		dirty_batch = lazyfree_batch_start(l, fx, l->at);
+		dirty_batch = lazyfree_batch_start(l, fx, lazyfree_dirty_from(l, fx));
 
 	keep_from = walk_end;
 	if (trigger == LAZYFREE_PIN || trigger == LAZYFREE_REDIRTY_PIN)
@@ -313,6 +410,12 @@ void lazyfree_model(const struct lazyfree_layout *l,
 		keep_from = min(keep_from, dirty_batch);
 	cleared = dirty_batch < walk_end &&
 		  (trigger == LAZYFREE_REDIRTY || dirty_batch == first);
+
+	/* The batch the abort restored, if the walk came to it. */
+	restored = keep_from ? keep_from : first;
+	if (LAZYFREE_CONT_PTES > 1 && restored < walk_end && keep_from < walk_end)
+		lazyfree_model_cont(fx, restored,
+				    lazyfree_batch_end(l, fx, restored), exp);
 
 	lazyfree_mapped_from(l, keep_from, exp->mapped);
 	exp->dirty = redirtied && cleared;

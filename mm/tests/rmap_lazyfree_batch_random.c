@@ -149,7 +149,8 @@ static const enum lazyfree_entry lazyfree_draw_entries[] = {
  * VMA only for a folio that is not pinned (see lazyfree_draw()).  Not
  * through MADV_PAGEOUT where uffd-wp bits differ: folio_pte_batch() ends
  * a batch where the bit changes, so MADV_PAGEOUT takes the folio for a
- * partly mapped one, and splits it.
+ * partly mapped one, and splits it (as lazyfree_pageout_splits() says
+ * for contiguous bits).
  */
 static bool lazyfree_random_entry_runs(const struct lazyfree_layout *l,
 				       enum lazyfree_entry entry)
@@ -164,7 +165,8 @@ static bool lazyfree_random_entry_runs(const struct lazyfree_layout *l,
 	case LAZYFREE_MADV_PAGEOUT:
 		return l->vma == LAZYFREE_VMA_PLAIN &&
 		       (l->fork || (l->kind == LAZYFREE_IN_TABLE && !l->hole_len)) &&
-		       (!l->uffd_len || l->uffd_len == l->nr);
+		       (!l->uffd_len || l->uffd_len == l->nr) &&
+		       !lazyfree_pageout_splits(l);
 	default:
 		return true;
 	}

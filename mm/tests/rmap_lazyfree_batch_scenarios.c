@@ -29,6 +29,7 @@ static void lazyfree_write_fault(struct lazyfree_fixture *fx, unsigned int i)
 {
 	unsigned long addr = lazyfree_page_addr(fx, i);
 	struct kunit *test = fx->test;
+	pte_t pte;
 	int ret;
 
 	if (LAZYFREE_CAN_SHMEM && fx->file && !IS_ENABLED(CONFIG_UML)) {
@@ -39,8 +40,9 @@ static void lazyfree_write_fault(struct lazyfree_fixture *fx, unsigned int i)
 		mmap_read_unlock(fx->mm);
 	}
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "write fault at PTE %u failed", i);
-	KUNIT_ASSERT_TRUE_MSG(test, pte_dirty(lazyfree_read_pte(fx->mm, addr)),
-			      "write fault left PTE %u clean", i);
+	pte = lazyfree_read_pte(fx->mm, addr);
+	KUNIT_ASSERT_TRUE_MSG(test, pte_dirty(pte), "write fault left PTE %u clean", i);
+	fx->at_folded = lazyfree_pte_cont(pte);
 }
 
 static void lazyfree_put_page_action(void *page)
@@ -87,28 +89,18 @@ static void lazyfree_unpin(struct lazyfree_fixture *fx, struct page *page)
 }
 
 /*
- * Make PTE fx->young of mm 0 young and every other PTE of the folio old,
- * in every mm: the accessed bits as reclaim finds them when the program
- * read that one page after MADV_FREE (which left them all old).
+ * Make every PTE of the folio old, in every mm, then PTE fx->young of mm 0
+ * young: the accessed bits as reclaim finds them when the program read
+ * that one page after MADV_FREE (which left them all old).  The accessed
+ * bits are cleared as reclaim's aging clears them: an arch whose MMU sets
+ * them (arm64) warns of a set_pte_at() that clears one under the
+ * hardware's feet (__check_safe_pte_update()).
  */
 static int lazyfree_age_pte(pte_t *ptep, unsigned long addr,
 			    unsigned long next, struct mm_walk *walk)
 {
-	struct lazyfree_fixture *fx = walk->private;
-	pte_t pte = ptep_get(ptep);
-
-	if (!pte_present(pte))
-		return 0;
-	/*
-	 * The accessed bit cleared as reclaim's aging clears it: an arch
-	 * whose MMU sets it (arm64) warns of a set_pte_at() that clears it
-	 * under the hardware's feet (__check_safe_pte_update()).
-	 */
-	if (lazyfree_walk_mm_index(walk) != 0 ||
-	    lazyfree_walk_page_index(walk, addr) != fx->young)
+	if (pte_present(ptep_get(ptep)))
 		ptep_test_and_clear_young(walk->vma, addr, ptep);
-	else if (!pte_young(pte))
-		set_pte_at(walk->mm, addr, ptep, pte_mkyoung(pte));
 	return 0;
 }
 
@@ -117,10 +109,39 @@ static const struct mm_walk_ops lazyfree_age_ops = {
 	.walk_lock = PGWALK_RDLOCK,
 };
 
+/*
+ * The read makes PTE fx->young young as a fault on its accessed bit does:
+ * where a block is contiguous, ptep_set_access_flags() makes the whole
+ * block young and keeps it folded (set_pte_at() would unfold it); x86's
+ * leaves the accessed bit to the MMU, so set_pte_at() elsewhere.
+ */
+static int lazyfree_young_pte(pte_t *ptep, unsigned long addr,
+			      unsigned long next, struct mm_walk *walk)
+{
+	struct lazyfree_fixture *fx = walk->private;
+	pte_t pte = ptep_get(ptep);
+
+	if (!pte_present(pte) || lazyfree_walk_mm_index(walk) != 0 ||
+	    lazyfree_walk_page_index(walk, addr) != fx->young)
+		return 0;
+	if (LAZYFREE_CONT_PTES > 1)
+		ptep_set_access_flags(walk->vma, addr, ptep, pte_mkyoung(pte), 0);
+	else
+		set_pte_at(walk->mm, addr, ptep, pte_mkyoung(pte));
+	return 0;
+}
+
+static const struct mm_walk_ops lazyfree_young_ops = {
+	.pte_entry = lazyfree_young_pte,
+	.walk_lock = PGWALK_RDLOCK,
+};
+
 static void lazyfree_age(struct lazyfree_fixture *fx, unsigned int young)
 {
 	fx->young = young;
 	lazyfree_change_mms(fx, &lazyfree_age_ops);
+	if (young != UINT_MAX)
+		lazyfree_change_mms(fx, &lazyfree_young_ops);
 }
 
 /* ===== Parameters of the cases below ===== */
@@ -268,9 +289,9 @@ static bool lazyfree_try_to_unmap_and_expect(struct lazyfree_fixture *fx,
 
 	exp = kunit_kzalloc(fx->test, sizeof(*exp), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(fx->test, exp);
+	lazyfree_model(l, fx, trigger, entry, exp);
 	lazyfree_expect_reads_before(fx, l);
 	lazyfree_try_to_unmap(fx, entry);
-	lazyfree_model(l, fx, trigger, entry, exp);
 	ok = lazyfree_expect_unmap(fx, exp);
 	if (folio_ref_count(fx->folio) <= 0) {
 		lazyfree_forget_folio(fx, "after try_to_unmap()");
@@ -284,14 +305,22 @@ static bool lazyfree_try_to_unmap_and_expect(struct lazyfree_fixture *fx,
 
 /*
  * What folio_referenced() must return: the number of VMAs in which it
- * found a young PTE of the folio.  Only PTE l->young of mm 0 is young
- * (lazyfree_age()), and it counts unless an mlocked VMA holds it: there
- * folio_referenced_one() counts the PTEs without looking at them (and
- * mlocks the folio if it finds it fully mapped in one page table).
+ * found a young PTE of the folio.  Only the PTEs lazyfree_young() names
+ * are young (lazyfree_age()), and they count unless an mlocked VMA holds
+ * them all: there folio_referenced_one() counts the PTEs without looking
+ * at them (and mlocks the folio if it finds it fully mapped in one page
+ * table); a batch that covers part of a contiguous block looks at all of
+ * it (contpte_clear_flush_young_ptes()).
  */
-static int lazyfree_model_referenced(const struct lazyfree_layout *l)
+static int lazyfree_model_referenced(const struct lazyfree_layout *l,
+				     const struct lazyfree_fixture *fx)
 {
-	return l->young != UINT_MAX && !lazyfree_in_mlocked_vma(l, l->young);
+	unsigned int i;
+
+	for (i = 0; i < l->nr; i++)
+		if (lazyfree_young(l, fx, i) && !lazyfree_in_mlocked_vma(l, i))
+			return 1;
+	return 0;
 }
 
 /*
@@ -306,12 +335,12 @@ static int lazyfree_model_referenced(const struct lazyfree_layout *l)
  * mlocked VMA.
  */
 static unsigned int lazyfree_model_looks(const struct lazyfree_layout *l,
-					 const struct lazyfree_expect *exp,
-					 unsigned int nr_pages)
+					 const struct lazyfree_fixture *fx,
+					 const struct lazyfree_expect *exp)
 {
-	if (!bitmap_empty(exp->mapped, nr_pages) && !exp->swapbacked)
+	if (!bitmap_empty(exp->mapped, fx->nr_pages) && !exp->swapbacked)
 		return 0;
-	return 1 + lazyfree_model_referenced(l);
+	return 1 + lazyfree_model_referenced(l, fx);
 }
 
 /*
@@ -406,7 +435,7 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 		KUNIT_EXPECT_EQ_MSG(test, reclaimed, freed ? fx->nr_pages : 0,
 				    "reclaim_pages() return value");
 	lazyfreed = lazyfree_vm_event(test, PGLAZYFREED) - lazyfreed;
-	looks = entry == LAZYFREE_LRU ? lazyfree_model_looks(l, exp, fx->nr_pages) : 0;
+	looks = entry == LAZYFREE_LRU ? lazyfree_model_looks(l, fx, exp) : 0;
 	if (looks) {
 		scanned = lazyfree_node_stat(PGSCAN_DIRECT) - scanned;
 		KUNIT_EXPECT_EQ_MSG(test, scanned, looks * fx->nr_pages,
@@ -424,6 +453,11 @@ static bool lazyfree_reclaim_and_expect(struct lazyfree_fixture *fx,
 			    "PGLAZYFREED");
 	folio_split = entry == LAZYFREE_LRU &&
 		      lazyfree_model_folio_split(exp, fx->nr_pages, fx->pins);
+	/* The split remapped each page of its own: none is contiguous. */
+	if (folio_split) {
+		bitmap_zero(exp->refolded, LAZYFREE_MAX_PAGES);
+		bitmap_fill(exp->unfolded, LAZYFREE_MAX_PAGES);
+	}
 	KUNIT_EXPECT_EQ_MSG(test, lazyfree_mthp_splits(l->order) - mthp_splits,
 			    folio_split,
 			    "order-%u folios split (mTHP split counter): reclaim must %s",
@@ -478,7 +512,7 @@ static bool lazyfree_references_and_expect(struct lazyfree_fixture *fx,
 	exp = kunit_kzalloc(test, sizeof(*exp), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, exp);
 	lazyfree_model(l, fx, trigger, LAZYFREE_TRY_TO_UNMAP, exp);
-	want = lazyfree_model_referenced(l);
+	want = lazyfree_model_referenced(l, fx);
 
 	lazyfree_expect_reads_before(fx, l);
 	lazyfree_age(fx, l->young);
@@ -494,6 +528,8 @@ static bool lazyfree_references_and_expect(struct lazyfree_fixture *fx,
 
 	/* Nothing unmapped, nothing changed but the accessed bits. */
 	lazyfree_mapped_from(l, 0, exp->mapped);
+	bitmap_zero(exp->refolded, LAZYFREE_MAX_PAGES);
+	bitmap_zero(exp->unfolded, LAZYFREE_MAX_PAGES);
 	exp->dirty = false;
 	exp->swapbacked = false;
 	ok = lazyfree_expect_unmap(fx, exp);

@@ -335,8 +335,7 @@ void lazyfree_resolve(const struct lazyfree_row *row, unsigned int order,
 }
 
 /* get_description of the parameter arrays of layouts */
-static void lazyfree_describe(struct kunit *test, const void *param,
-			      char *desc)
+void lazyfree_describe(struct kunit *test, const void *param, char *desc)
 {
 	lazyfree_name(param, desc, KUNIT_PARAM_DESC_SIZE);
 }
