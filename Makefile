@@ -23,6 +23,8 @@
 #   FILTER=GLOB         kunit.py filter: SUITE or SUITE.CASE, e.g.
 #                       'rmap_lazyfree_batch.try_to_unmap*'; one that
 #                       matches no case is an error
+#   ROW=CASE.NAME       one parameter of one case, as a failure names it,
+#                       e.g. try_to_unmap_scenarios.order4_pmd_straddle_8_8
 #   ARCH=x86_64         make run under QEMU with real mTHP (default: um);
 #                       ARCH=arm64: cross-built, QEMU under TCG, contpte on
 #   ACCEL=kvm|tcg       ARCH=x86_64: skip the KVM probe
@@ -71,7 +73,7 @@
 #   TMPDIR=DIR          scratch space of make check, fuzz and patches
 
 export ARCH ACCEL KERNEL_SRC KERNEL_VERSION CARRIED_FIXES MUTANT JOBS CACHE_DIR FLAVOUR REPEAT BOOT_ONLY MUTANTS KERNEL_ARGS SEED COUNT FIRST CHUNK
-export KCONFIG_ADD BUILD_DIR KUNIT_JSON KERNEL_LOG WERROR BOOT_TIMEOUT
+export KCONFIG_ADD BUILD_DIR KUNIT_JSON KERNEL_LOG WERROR BOOT_TIMEOUT ROW
 
 .PHONY: run check check-debug fuzz bench bisect install uninstall get-kernel patches help
 

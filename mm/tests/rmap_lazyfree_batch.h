@@ -861,6 +861,9 @@ struct lazyfree_row {
 };
 
 void lazyfree_describe(struct kunit *test, const void *param, char *desc);
+unsigned int lazyfree_only_row(void *params, unsigned int nr, size_t size,
+			       void (*describe)(struct kunit *test,
+						const void *param, char *desc));
 int lazyfree_register_layouts(struct kunit *test,
 			      const struct lazyfree_row *table,
 			      unsigned int nr_rows,

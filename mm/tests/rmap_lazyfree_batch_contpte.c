@@ -350,6 +350,7 @@ static int lazyfree_block_params_init(struct kunit *test)
 			lazyfree_block_keep(layouts, &nr);
 		}
 	}
+	nr = lazyfree_only_row(layouts, nr, sizeof(*layouts), lazyfree_describe);
 	kunit_register_params_array(test, layouts, nr, lazyfree_describe);
 	return 0;
 }

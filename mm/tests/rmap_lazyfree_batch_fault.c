@@ -279,6 +279,7 @@ static int lazyfree_cut_params_init(struct kunit *test)
 					 cut == LAZYFREE_CUT_PAST_TAIL ? (1 << order) + 1 :
 					 1 << order;
 			}
+	nr = lazyfree_only_row(layouts, nr, sizeof(*layouts), lazyfree_cut_describe);
 	kunit_register_params_array(test, layouts, nr, lazyfree_cut_describe);
 	return 0;
 }

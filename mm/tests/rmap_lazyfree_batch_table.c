@@ -341,6 +341,47 @@ void lazyfree_describe(struct kunit *test, const void *param, char *desc)
 }
 
 /*
+ * One parameter's name, e.g. "order4_pmd_straddle_8_8": the cases that
+ * pass their parameters through lazyfree_only_row() then run the
+ * parameters of that name alone (make run ROW=CASE.NAME).
+ */
+static char *lazyfree_row;
+module_param_named(row, lazyfree_row, charp, 0444);
+MODULE_PARM_DESC(row, "run only the parameters of this name in each case");
+
+/**
+ * lazyfree_only_row() - keep the parameters the row module parameter names
+ * @params: a case's parameter array
+ * @nr: how many parameters it holds
+ * @size: the size of one
+ * @describe: the get_description that names each (called with no test)
+ *
+ * Return: how many of the @nr parameters @describe names as the row
+ * parameter does, moved in their order to the front of @params; @nr if
+ * the row parameter is not given.
+ */
+unsigned int lazyfree_only_row(void *params, unsigned int nr, size_t size,
+			       void (*describe)(struct kunit *test,
+						const void *param, char *desc))
+{
+	char name[KUNIT_PARAM_DESC_SIZE];
+	unsigned int i, kept = 0;
+	u8 *p = params;
+
+	if (!lazyfree_row || !*lazyfree_row)
+		return nr;
+	for (i = 0; i < nr; i++) {
+		describe(NULL, p + i * size, name);
+		if (strcmp(name, lazyfree_row))
+			continue;
+		if (kept != i)
+			memcpy(p + kept * size, p + i * size, size);
+		kept++;
+	}
+	return kept;
+}
+
+/*
  * Append @row at every order it runs at for @source to the @nr layouts in
  * @layouts, each layout once: at small orders some positions coincide (at
  * order 1, the second PTE is also the half and the last one), and such a
@@ -406,6 +447,7 @@ int lazyfree_register_layouts(struct kunit *test,
 			lazyfree_add_layouts(layouts, &nr, row, source, entry);
 		}
 	}
+	nr = lazyfree_only_row(layouts, nr, sizeof(*layouts), lazyfree_describe);
 	kunit_register_params_array(test, layouts, nr, lazyfree_describe);
 	return 0;
 }
