@@ -20,6 +20,11 @@ KCONFIG_SYMBOL=RMAP_LAZYFREE_BATCH_KUNIT_TEST
 die() { echo "$(basename "$0"): error: $*" >&2; exit 2; }
 say() { echo "$(basename "$0"): $*" >&2; }
 
+# relpath PATH START, commonpath PATH...: os.path's, for ccache's base
+# directory and kbuild's __FILE__ map (scripts/run, scripts/check).
+relpath() { python3 -c 'import os, sys; print(os.path.relpath(*sys.argv[1:]))' "$@"; }
+commonpath() { python3 -c 'import os, sys; print(os.path.commonpath(sys.argv[1:]))' "$@"; }
+
 # usage: the running script's header comment (its usage and environment),
 # without the SPDX line.
 usage() {
